@@ -1,0 +1,58 @@
+# intch: `make run` serves the app on http://127.0.0.1:8000, `make test` runs the suite.
+# Needs only python3. Everything installs into .venv from the committed lock file.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+LOCK := requirements/dev.lock
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_USERS ?= 300
+
+.PHONY: run install migrate demo serve test test-fast lint format worker beat clean
+
+run: install migrate demo
+	@$(MANAGE) intch_welcome --url http://$(HOST):$(PORT)/
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: $(LOCK)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(LOCK)
+	@touch $@
+
+migrate: install
+	$(MANAGE) migrate --noinput
+
+demo: migrate
+	$(MANAGE) load_taxonomy
+	$(MANAGE) seed_demo --users $(DEMO_USERS) --if-empty
+	$(MANAGE) ensure_admin
+	$(MANAGE) recompute_matches --if-empty
+
+test: install
+	@if [ -x /usr/bin/chromium ]; then \
+		echo "Browser tests: running with /usr/bin/chromium"; \
+	else \
+		echo "Browser tests: SKIPPED (Chromium is not installed: apt-get install -y chromium)"; \
+	fi
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+worker: install
+	$(BIN)/celery -A intch worker -l info
+
+beat: install
+	$(BIN)/celery -A intch beat -l info
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,118 @@
+import pytest
+
+
+@pytest.fixture
+def password():
+    from tests.factories import PASSWORD
+
+    return PASSWORD
+
+
+@pytest.fixture
+def user(db):
+    from tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def profile(db):
+    from tests.factories import complete_profile
+
+    return complete_profile()
+
+
+@pytest.fixture
+def member_client(client, profile):
+    """A logged-in client for a person with a complete profile."""
+    client.force_login(profile.user)
+    client.profile = profile
+    return client
+
+
+@pytest.fixture
+def stranger_client(db, client_class):
+    """A second logged-in person, for permission tests."""
+    from tests.factories import complete_profile
+
+    other = complete_profile()
+    stranger = client_class()
+    stranger.force_login(other.user)
+    stranger.profile = other
+    return stranger
+
+
+@pytest.fixture
+def tasks_inline(settings):
+    """Run Celery tasks in-process for this test, whatever the mode (services or embedded)."""
+    from intch.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real Celery worker (separate process) on the test database; services mode only.
+
+    Tests that use it must commit their data (transactional_db) so the worker sees it.
+    """
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.db import connection
+
+    if not settings.REDIS_URL or connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL and Redis (services mode: see .ci/run)")
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    log_path = Path(settings.BASE_DIR) / "test-artifacts" / "celery-worker.log"
+    log_path.parent.mkdir(exist_ok=True)
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "intch.settings.test"}
+    log = log_path.open("w")
+    worker = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "intch",
+            "worker",
+            "--loglevel",
+            "info",
+            "--concurrency",
+            "2",
+            "--hostname",
+            f"test-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=settings.BASE_DIR,
+    )
+    from intch.celery import app
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            pytest.fail(f"Celery worker exited early; see {log_path}")
+        if app.control.ping(timeout=1.0):
+            break
+    else:
+        worker.kill()
+        pytest.fail(f"Celery worker did not answer within 60 s; see {log_path}")
+    yield worker
+    worker.terminate()
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+    log.close()

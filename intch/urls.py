@@ -1,0 +1,33 @@
+from allauth.account.decorators import secure_admin_login
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from intch import views
+
+# The admin logs in through allauth, so it gets the same rate limits and MFA.
+admin.autodiscover()
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "intch administration"
+admin.site.site_title = "intch admin"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("profiles.urls")),
+    path("", include("matching.urls")),
+]
+
+handler400 = "intch.views.bad_request"
+handler403 = "intch.views.permission_denied"
+handler404 = "intch.views.page_not_found"
+handler500 = "intch.views.server_error"
+
+# Uploaded avatars are re-encoded images, so the app can serve them itself; a reverse
+# proxy in front may serve MEDIA_ROOT directly instead (docs/deploy.md).
+urlpatterns += [
+    re_path(r"^media/(?P<path>avatars/.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+]

@@ -1,0 +1,75 @@
+"""Site-wide pages: landing, health check and error pages."""
+
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+def home(request):
+    """Visitors get the landing page; members go to their matches."""
+    if request.user.is_authenticated:
+        return redirect("profiles:me")
+    return render(request, "landing.html")
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """Database and broker reachable: 200; otherwise 503 with what failed."""
+    checks = {"database": _check_database(), "broker": _check_broker()}
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+    )
+
+
+def _check_database():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return "ok"
+    except Exception:
+        logger.exception("health check: database unreachable")
+        return "unreachable"
+
+
+def _check_broker():
+    if not settings.REDIS_URL:
+        return "ok"
+    try:
+        import redis
+
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
+        return "ok"
+    except Exception:
+        logger.exception("health check: broker unreachable")
+        return "unreachable"
+
+
+def csrf_failure(request, reason=""):
+    """A form sent without a valid CSRF token: explain, never a stack trace."""
+    return render(request, "errors/403_csrf.html", status=403)
+
+
+def bad_request(request, exception=None):
+    return render(request, "errors/400.html", status=400)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "errors/403.html", status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "errors/404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "errors/500.html", status=500)

@@ -1,0 +1,20 @@
+"""allauth hooks: where people land after signing up, and who may sign up."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.urls import reverse
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def get_signup_redirect_url(self, request):
+        return reverse("profiles:onboarding")
+
+    def get_login_redirect_url(self, request):
+        profile = getattr(request.user, "profile", None)
+        if profile is not None and profile.onboarded_at is None:
+            return reverse("profiles:onboarding")
+        return super().get_login_redirect_url(request)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    pass

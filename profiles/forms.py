@@ -1,0 +1,117 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from profiles.goals import GOAL_CHOICES
+from profiles.models import BIO_MAX_LENGTH, Profile
+from profiles.services import avatar_process
+
+BASIC_FIELDS = ("display_name", "headline", "city", "country")
+DETAIL_FIELDS = (
+    "bio",
+    "current_role",
+    "company",
+    "industry",
+    "linkedin_url",
+    "website_url",
+)
+
+
+class BasicsForm(forms.ModelForm):
+    class Meta:
+        model = Profile
+        fields = BASIC_FIELDS
+        labels = {"display_name": "Your name"}
+        help_texts = {
+            "headline": "One line people see first, e.g. “Product designer at a fintech”."
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["display_name"].required = True
+        self.fields["headline"].required = True
+
+
+class GoalsForm(forms.Form):
+    goals = forms.MultipleChoiceField(
+        choices=GOAL_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one goal, so we know whom to introduce."},
+        help_text=(
+            "Choose everything that applies; we pair complementary goals "
+            "(a mentor with a mentee, hiring with job-seeking)."
+        ),
+    )
+    open_to_meet = forms.BooleanField(
+        required=False, label="I'm open to meeting people in person or on a call"
+    )
+
+
+class ProfileForm(forms.ModelForm):
+    goals = GoalsForm.base_fields["goals"]
+    avatar_upload = forms.FileField(
+        required=False,
+        label="Profile picture",
+        help_text="JPEG, PNG or WebP, up to 5 MB. We crop it to a square and remove its metadata.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    remove_avatar = forms.BooleanField(required=False, label="Remove my picture")
+
+    class Meta:
+        model = Profile
+        fields = (*BASIC_FIELDS, *DETAIL_FIELDS, "open_to_meet", "discoverable")
+        labels = {
+            "display_name": "Your name",
+            "linkedin_url": "LinkedIn profile",
+            "website_url": "Website",
+            "discoverable": "Show me in other people's suggestions and searches",
+            "open_to_meet": "I'm open to meeting people in person or on a call",
+        }
+        widgets = {"bio": forms.Textarea(attrs={"rows": 6, "maxlength": BIO_MAX_LENGTH})}
+        help_texts = {
+            "bio": f"Plain text, up to {BIO_MAX_LENGTH:,} characters. Line breaks are kept."
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["display_name"].required = True
+        if self.instance and self.instance.pk and not self.is_bound:
+            self.initial["goals"] = self.instance.goals
+        self.processed_avatar = None
+
+    def clean_avatar_upload(self):
+        uploaded = self.cleaned_data.get("avatar_upload")
+        if uploaded:
+            self.processed_avatar = avatar_process(uploaded=uploaded)
+        return uploaded
+
+    def clean_linkedin_url(self):
+        url = self.cleaned_data.get("linkedin_url", "")
+        if url and "linkedin.com/" not in url.lower():
+            raise ValidationError("Enter the address of a LinkedIn profile (linkedin.com/in/…).")
+        return url
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(
+        label="I understand this deletes my profile, matches and messages for good",
+        error_messages={"required": "Tick the box to confirm you want to delete your account."},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data.get("password", "")
+        if not self.user.has_usable_password():
+            raise ValidationError(
+                "Set a password first (Account → Password), then delete your account."
+            )
+        if not self.user.check_password(password):
+            raise ValidationError("That password is not right.")
+        return password

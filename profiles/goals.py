@@ -1,0 +1,45 @@
+"""What people are looking for, and which goals complement each other.
+
+A profile stores its goals as a bitmask (`Profile.goal_bits`): bit i is GOALS[i].
+The order is part of the stored data: append new goals, never reorder.
+"""
+
+GOAL_CHOICES = (
+    ("find_mentor", "Find a mentor"),
+    ("mentor_others", "Mentor others"),
+    ("find_cofounder", "Find a co-founder"),
+    ("hire", "Hire"),
+    ("find_job", "Find a job"),
+    ("invest", "Invest"),
+    ("raise_funding", "Raise funding"),
+    ("find_clients", "Find clients"),
+    ("find_partners", "Find partners"),
+    ("meet_peers", "Meet peers"),
+    ("learn", "Learn"),
+)
+GOALS = tuple(code for code, _ in GOAL_CHOICES)
+GOAL_LABELS = dict(GOAL_CHOICES)
+
+# Sentences used when a match is explained: (my goal, their goal) -> text about them.
+COMPLEMENTARY_GOALS = (
+    ("find_mentor", "mentor_others"),
+    ("hire", "find_job"),
+    ("raise_funding", "invest"),
+    ("find_cofounder", "find_cofounder"),
+    ("find_clients", "find_partners"),
+    ("meet_peers", "meet_peers"),
+)
+
+
+def goals_to_bits(codes):
+    """Turn goal codes into the stored bitmask; unknown codes are ignored."""
+    bits = 0
+    for code in codes:
+        if code in GOALS:
+            bits |= 1 << GOALS.index(code)
+    return bits
+
+
+def bits_to_goals(bits):
+    """Turn the stored bitmask back into goal codes, in GOALS order."""
+    return [code for index, code in enumerate(GOALS) if bits & (1 << index)]

@@ -1,0 +1,206 @@
+"""People, their profiles, and the curated interests-and-values taxonomy."""
+
+import re
+import unicodedata
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from taggit.managers import TaggableManager
+from taggit.models import TagBase, TaggedItemBase
+
+from profiles.goals import GOAL_LABELS, bits_to_goals
+
+TAG_NAME_MAX_LENGTH = 50
+BIO_MAX_LENGTH = 2000
+
+
+def normalise_tag_name(name):
+    """Fold case, hyphens, underscores and spaces: 'Machine-Learning' -> 'machine learning'."""
+    folded = unicodedata.normalize("NFKC", name or "").casefold()
+    folded = re.sub(r"[\s_\-]+", " ", folded)
+    return folded.strip()
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ("position", "name")
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+
+class Tag(TagBase):
+    """One interest or value that people can put on their profile."""
+
+    class Kind(models.TextChoices):
+        INTEREST = "interest", "Interest"
+        VALUE = "value", "Value"
+
+    class Status(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        PENDING = "pending", "Pending review"
+        REJECTED = "rejected", "Rejected"
+
+    normalized_name = models.CharField(max_length=100, unique=True, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.INTEREST)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="tags"
+    )
+    description = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPROVED)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proposed_tags",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ("name",)
+        indexes = [models.Index(fields=("kind", "status"))]
+
+    def save(self, *args, **kwargs):
+        self.normalized_name = normalise_tag_name(self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("profiles:tag_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_approved(self):
+        return self.status == self.Status.APPROVED
+
+
+class TagAlias(models.Model):
+    """Another spelling that maps to a canonical tag ('ml' -> 'Machine learning')."""
+
+    normalized_name = models.CharField(max_length=100, unique=True)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="aliases")
+
+    class Meta:
+        verbose_name_plural = "tag aliases"
+        ordering = ("normalized_name",)
+
+    def __str__(self):
+        return f"{self.normalized_name} → {self.tag.name}"
+
+
+class TaggedInterest(TaggedItemBase):
+    content_object = models.ForeignKey(
+        "Profile", on_delete=models.CASCADE, related_name="interest_items"
+    )
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="interest_items")
+
+    class Meta:
+        unique_together = (("content_object", "tag"),)
+
+
+class TaggedValue(TaggedItemBase):
+    content_object = models.ForeignKey(
+        "Profile", on_delete=models.CASCADE, related_name="value_items"
+    )
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="value_items")
+
+    class Meta:
+        unique_together = (("content_object", "tag"),)
+
+
+def avatar_upload_to(instance, filename):
+    return f"avatars/{instance.user_id}/{timezone.now():%Y%m%d%H%M%S}.webp"
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    display_name = models.CharField(max_length=80, blank=True)
+    headline = models.CharField(max_length=120, blank=True)
+    bio = models.TextField(blank=True, validators=[MaxLengthValidator(BIO_MAX_LENGTH)])
+    city = models.CharField(max_length=80, blank=True)
+    country = models.CharField(max_length=80, blank=True)
+    current_role = models.CharField(max_length=100, blank=True)
+    company = models.CharField(max_length=100, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    linkedin_url = models.URLField(blank=True)
+    website_url = models.URLField(blank=True)
+    avatar = models.ImageField(upload_to=avatar_upload_to, blank=True)
+    goal_bits = models.PositiveIntegerField(default=0)
+    open_to_meet = models.BooleanField(default=True)
+    discoverable = models.BooleanField(default=True)
+    email_notifications = models.BooleanField(default=True)
+    onboarded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    interests = TaggableManager(
+        through=TaggedInterest, related_name="interest_profiles", blank=True
+    )
+    values = TaggableManager(through=TaggedValue, related_name="value_profiles", blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=("discoverable",)),
+            models.Index(fields=("created_at",)),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("profiles:detail", kwargs={"profile_id": self.pk})
+
+    @property
+    def name(self):
+        return self.display_name or self.user.email.split("@")[0]
+
+    @property
+    def goals(self):
+        return bits_to_goals(self.goal_bits)
+
+    @property
+    def goal_labels(self):
+        return [GOAL_LABELS[code] for code in self.goals]
+
+    @property
+    def initials(self):
+        words = [word for word in re.split(r"\s+", self.name) if word]
+        letters = "".join(word[0] for word in words[:2]) or "?"
+        return letters.upper()
+
+    @property
+    def location(self):
+        return ", ".join(part for part in (self.city, self.country) if part)
+
+
+class Block(models.Model):
+    """blocker no longer sees blocked, and blocked no longer sees blocker, anywhere."""
+
+    blocker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_made"
+    )
+    blocked = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_received"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("blocker", "blocked"), name="unique_block"),
+            models.CheckConstraint(
+                condition=~models.Q(blocker=models.F("blocked")), name="no_self_block"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.blocker_id} blocked {self.blocked_id}"

@@ -1,0 +1,195 @@
+"""Reads for people and the taxonomy. Views call these; they also check who may see what."""
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import Http404
+
+from profiles.goals import GOAL_LABELS
+from profiles.models import Block, Category, Profile, Tag
+
+SUGGESTION_LIMIT = 12
+
+
+def profile_missing_minimum(*, profile):
+    """What a profile still lacks for matching, as one friendly sentence, or ''."""
+    missing = []
+    interests = profile.interests.count()
+    values = profile.values.count()
+    if interests < 3:
+        missing.append(f"{3 - interests} more interest{'s' if 3 - interests > 1 else ''}")
+    if values < 1:
+        missing.append("a value")
+    if not profile.goal_bits:
+        missing.append("a goal")
+    if not missing:
+        return ""
+    return (
+        "Add " + ", ".join(missing[:-1]) + (" and " if len(missing) > 1 else "") + missing[-1] + "."
+    )
+
+
+def profile_is_ready(*, profile):
+    """True once a person has the minimum for matching and finished onboarding."""
+    return profile.onboarded_at is not None and not profile_missing_minimum(profile=profile)
+
+
+def blocked_user_ids(*, user):
+    """Everyone this user blocked or was blocked by."""
+    made = Block.objects.filter(blocker=user).values_list("blocked_id", flat=True)
+    received = Block.objects.filter(blocked=user).values_list("blocker_id", flat=True)
+    return set(made) | set(received)
+
+
+def _visible_profiles(*, viewer):
+    blocked = Block.objects.filter(
+        Q(blocker=viewer, blocked=OuterRef("user_id"))
+        | Q(blocker=OuterRef("user_id"), blocked=viewer)
+    )
+    return (
+        Profile.objects.filter(discoverable=True, user__is_active=True)
+        .exclude(Exists(blocked))
+        .select_related("user")
+    )
+
+
+def profile_get_visible(*, viewer, profile_id):
+    """Another person's profile as `viewer` may see it, or 404 (hidden, blocked or absent)."""
+    if (
+        viewer.is_authenticated
+        and getattr(viewer, "profile", None)
+        and viewer.profile.pk == profile_id
+    ):
+        return Profile.objects.select_related("user").get(pk=profile_id)
+    profile = _visible_profiles(viewer=viewer).filter(pk=profile_id).first()
+    if profile is None:
+        raise Http404("No such person.")
+    return profile
+
+
+def profile_tags(*, profile, viewer_is_owner):
+    """A profile's interests and values; pending proposals only for their owner."""
+    statuses = [Tag.Status.APPROVED]
+    if viewer_is_owner:
+        statuses.append(Tag.Status.PENDING)
+    interests = list(profile.interests.filter(status__in=statuses).select_related("category"))
+    values = list(profile.values.filter(status__in=statuses).select_related("category"))
+    return {"interests": interests, "values": values}
+
+
+def profile_goal_labels(*, profile):
+    return [GOAL_LABELS[code] for code in profile.goals]
+
+
+def tag_suggestions(*, kind, query, user, exclude_ids=(), limit=SUGGESTION_LIMIT):
+    """Approved tags (and the user's own pending ones) whose name or alias matches `query`."""
+    from profiles.models import normalise_tag_name
+
+    normalized = normalise_tag_name(query)
+    if not normalized:
+        return []
+    tags = (
+        Tag.objects.filter(kind=kind)
+        .filter(Q(status=Tag.Status.APPROVED) | Q(status=Tag.Status.PENDING, proposed_by=user))
+        .filter(
+            Q(normalized_name__contains=normalized)
+            | Q(aliases__normalized_name__contains=normalized)
+        )
+        .exclude(pk__in=list(exclude_ids))
+        .select_related("category")
+        .distinct()
+    )
+    ranked = sorted(
+        tags[: limit * 4],
+        key=lambda tag: (
+            not tag.normalized_name.startswith(normalized),
+            tag.normalized_name != normalized,
+            len(tag.name),
+            tag.name,
+        ),
+    )
+    return ranked[:limit]
+
+
+def tags_by_category(*, kind):
+    """Approved tags of one kind grouped by category, for browsing."""
+    tags = Tag.objects.filter(kind=kind, status=Tag.Status.APPROVED).select_related("category")
+    groups = {}
+    for tag in tags.order_by("category__position", "category__name", "name"):
+        groups.setdefault(tag.category, []).append(tag)
+    return [{"category": category, "tags": items} for category, items in groups.items()]
+
+
+def tag_get_browsable(*, slug):
+    """An approved tag by slug, or 404."""
+    tag = (
+        Tag.objects.filter(slug=slug, status=Tag.Status.APPROVED).select_related("category").first()
+    )
+    if tag is None:
+        raise Http404("No such tag.")
+    return tag
+
+
+def people_with_tag(*, tag, viewer):
+    """Discoverable people (visible to viewer) who have `tag`, newest first."""
+    relation = "interest_items" if tag.kind == Tag.Kind.INTEREST else "value_items"
+    return (
+        _visible_profiles(viewer=viewer)
+        .filter(**{f"{relation}__tag": tag})
+        .exclude(user=viewer)
+        .order_by("-created_at", "-pk")
+    )
+
+
+def categories_with_counts():
+    return Category.objects.annotate(tag_count=Count("tags")).order_by("position", "name")
+
+
+def profile_export(*, user):
+    """Everything intch holds about a person, as plain data for a JSON download."""
+    profile = Profile.objects.filter(user=user).first()
+    data = {
+        "account": {
+            "email": user.email,
+            "date_joined": user.date_joined.isoformat(),
+            "last_login": user.last_login.isoformat() if user.last_login else None,
+            "email_addresses": [
+                {"email": address.email, "verified": address.verified, "primary": address.primary}
+                for address in user.emailaddress_set.all()
+            ],
+        },
+        "profile": None,
+        "blocked_people": [
+            {
+                "profile_id": getattr(getattr(block.blocked, "profile", None), "pk", None),
+                "since": block.created_at.isoformat(),
+            }
+            for block in Block.objects.filter(blocker=user).select_related("blocked__profile")
+        ],
+    }
+    if profile is not None:
+        data["profile"] = {
+            "display_name": profile.display_name,
+            "headline": profile.headline,
+            "bio": profile.bio,
+            "city": profile.city,
+            "country": profile.country,
+            "current_role": profile.current_role,
+            "company": profile.company,
+            "industry": profile.industry,
+            "linkedin_url": profile.linkedin_url,
+            "website_url": profile.website_url,
+            "avatar": profile.avatar.url if profile.avatar else None,
+            "goals": profile.goals,
+            "open_to_meet": profile.open_to_meet,
+            "discoverable": profile.discoverable,
+            "email_notifications": profile.email_notifications,
+            "created_at": profile.created_at.isoformat(),
+            "updated_at": profile.updated_at.isoformat(),
+            "interests": [
+                {"name": tag.name, "status": tag.status} for tag in profile.interests.all()
+            ],
+            "values": [{"name": tag.name, "status": tag.status} for tag in profile.values.all()],
+        }
+    from matching.selectors import matches_export
+
+    data["matches"] = matches_export(user=user)
+    return data

@@ -1,0 +1,458 @@
+"""Writes for people and the taxonomy. Views and tasks call these; they own transactions."""
+
+import io
+import json
+import logging
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from profiles.goals import goals_to_bits
+from profiles.models import (
+    TAG_NAME_MAX_LENGTH,
+    Block,
+    Category,
+    Profile,
+    Tag,
+    TagAlias,
+    TaggedInterest,
+    TaggedValue,
+    normalise_tag_name,
+)
+
+logger = logging.getLogger(__name__)
+
+INTEREST_LIMITS = (3, 30)
+VALUE_LIMITS = (1, 10)
+AVATAR_MAX_BYTES = 5 * 1024 * 1024
+AVATAR_MAX_PIXELS = 40_000_000
+AVATAR_SIZE = 256
+AVATAR_FORMATS = {"JPEG", "PNG", "WEBP"}
+
+PROFILE_FIELDS = (
+    "display_name",
+    "headline",
+    "bio",
+    "city",
+    "country",
+    "current_role",
+    "company",
+    "industry",
+    "linkedin_url",
+    "website_url",
+    "open_to_meet",
+    "discoverable",
+    "email_notifications",
+)
+MATCHING_FIELDS = {"discoverable"}
+# Past this many affected people, one full recompute is cheaper than one job per person.
+STATUS_CHANGE_FULL_RECOMPUTE_ABOVE = 500
+
+
+def _matches_changed(*, user_id):
+    """Queue the recompute of one person's matches once the transaction commits."""
+    from matching.services import matches_changed_for
+
+    matches_changed_for(user_id=user_id)
+
+
+def profile_ensure(*, user):
+    """Return the user's profile, creating an empty one the first time."""
+    profile, _ = Profile.objects.get_or_create(user=user)
+    return profile
+
+
+def profile_update(*, profile, data):
+    """Update profile fields from `data` (only known fields), validate and save."""
+    changed = set()
+    for field in PROFILE_FIELDS:
+        if field in data and getattr(profile, field) != data[field]:
+            setattr(profile, field, data[field])
+            changed.add(field)
+    if "goals" in data:
+        goal_bits = goals_to_bits(data["goals"])
+        if goal_bits != profile.goal_bits:
+            profile.goal_bits = goal_bits
+            changed.add("goal_bits")
+    if not changed:
+        return profile
+    profile.full_clean(exclude=["avatar"])
+    with transaction.atomic():
+        profile.save()
+        if changed & (MATCHING_FIELDS | {"goal_bits"}):
+            _matches_changed(user_id=profile.user_id)
+    return profile
+
+
+def avatar_process(*, uploaded):
+    """Re-encode an uploaded image as a square WebP thumbnail with no metadata.
+
+    Raises ValidationError for anything that is not a real JPEG, PNG or WebP image,
+    for files over 5 MB and for decompression bombs.
+    """
+    if uploaded.size > AVATAR_MAX_BYTES:
+        raise ValidationError("The picture is larger than 5 MB. Please choose a smaller one.")
+    refused = ValidationError("Upload a JPEG, PNG or WebP picture. This file is not one of them.")
+    try:
+        uploaded.seek(0)
+        with Image.open(uploaded) as probe:
+            if probe.format not in AVATAR_FORMATS:
+                raise refused
+            width, height = probe.size
+            if width * height > AVATAR_MAX_PIXELS:
+                raise ValidationError(
+                    "The picture has too many pixels. Please choose a smaller one."
+                )
+            probe.verify()
+        uploaded.seek(0)
+        with Image.open(uploaded) as image:
+            image = ImageOps.exif_transpose(image)
+            image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
+            thumbnail = ImageOps.fit(image, (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise refused from None
+    output = io.BytesIO()
+    # A fresh image carries no EXIF or GPS data.
+    clean = Image.new(thumbnail.mode, thumbnail.size)
+    clean.paste(thumbnail)
+    clean.save(output, format="WEBP", quality=85)
+    return ContentFile(output.getvalue(), name="avatar.webp")
+
+
+def profile_avatar_set(*, profile, uploaded):
+    """Validate, re-encode and store a new avatar, replacing the old one."""
+    content = avatar_process(uploaded=uploaded)
+    old_name = profile.avatar.name if profile.avatar else ""
+    profile.avatar.save("avatar.webp", content, save=True)
+    if old_name and old_name != profile.avatar.name:
+        profile.avatar.storage.delete(old_name)
+    return profile
+
+
+def profile_avatar_remove(*, profile):
+    """Remove the avatar; the initials avatar shows instead."""
+    if profile.avatar:
+        profile.avatar.delete(save=True)
+    return profile
+
+
+def tag_resolve(*, name, kind):
+    """The canonical tag for a typed name (through aliases), or None if unknown."""
+    normalized = normalise_tag_name(name)
+    if not normalized:
+        return None
+    tag = Tag.objects.filter(normalized_name=normalized).first()
+    if tag is None:
+        alias = TagAlias.objects.select_related("tag").filter(normalized_name=normalized).first()
+        tag = alias.tag if alias else None
+    if tag is not None and tag.kind != kind:
+        return None
+    return tag
+
+
+def tag_propose(*, name, kind, user):
+    """A person proposes a tag the taxonomy lacks: it is pending until an admin approves it."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError("Type a name for the new tag.")
+    if len(name) > TAG_NAME_MAX_LENGTH:
+        raise ValidationError(
+            f"Tag names can be at most {TAG_NAME_MAX_LENGTH} characters (this one has {len(name)})."
+        )
+    normalized = normalise_tag_name(name)
+    existing = Tag.objects.filter(normalized_name=normalized).first()
+    if existing is None:
+        alias = TagAlias.objects.select_related("tag").filter(normalized_name=normalized).first()
+        existing = alias.tag if alias else None
+    if existing is not None:
+        if existing.kind != kind:
+            raise ValidationError(f"“{existing.name}” already exists as a {existing.kind}.")
+        if existing.status == Tag.Status.REJECTED:
+            raise ValidationError(f"“{existing.name}” was reviewed and is not in the taxonomy.")
+        return existing
+    tag = Tag(name=name, kind=kind, status=Tag.Status.PENDING, proposed_by=user)
+    tag.slug = _unique_slug(name)
+    tag.save()
+    return tag
+
+
+def _unique_slug(name):
+    base = slugify(name)[:90] or "tag"
+    slug, suffix = base, 1
+    while Tag.objects.filter(slug=slug).exists():
+        suffix += 1
+        slug = f"{base}-{suffix}"
+    return slug
+
+
+def _check_count(tags, *, label, limits):
+    low, high = limits
+    if len(tags) < low:
+        raise ValidationError(f"Choose at least {low} {label} (you have {len(tags)}).")
+    if len(tags) > high:
+        raise ValidationError(f"Choose at most {high} {label} (you have {len(tags)}).")
+
+
+def profile_tags_set(*, profile, interests=None, values=None):
+    """Replace a person's interests and/or values with the given tags, within the limits.
+
+    Tags must be approved, or pending ones the person proposed themselves.
+    """
+    with transaction.atomic():
+        if interests is not None:
+            interests = _usable_tags(interests, kind=Tag.Kind.INTEREST, user=profile.user)
+            _check_count(interests, label="interests", limits=INTEREST_LIMITS)
+            profile.interests.set(interests)
+        if values is not None:
+            values = _usable_tags(values, kind=Tag.Kind.VALUE, user=profile.user)
+            _check_count(values, label="values", limits=VALUE_LIMITS)
+            profile.values.set(values)
+        _matches_changed(user_id=profile.user_id)
+    return profile
+
+
+def _usable_tags(tags, *, kind, user):
+    seen, usable = set(), []
+    for tag in tags:
+        if tag.pk in seen:
+            continue
+        if tag.kind != kind:
+            raise ValidationError(
+                f"“{tag.name}” is not {'an interest' if kind == 'interest' else 'a value'}."
+            )
+        if not (
+            tag.is_approved or (tag.status == Tag.Status.PENDING and tag.proposed_by_id == user.pk)
+        ):
+            raise ValidationError(f"“{tag.name}” is not available.")
+        seen.add(tag.pk)
+        usable.append(tag)
+    return usable
+
+
+def profile_onboarding_complete(*, profile):
+    """Mark onboarding done once the minimum (3 interests, 1 value, 1 goal) is met."""
+    from profiles.selectors import profile_missing_minimum
+
+    missing = profile_missing_minimum(profile=profile)
+    if missing:
+        raise ValidationError(missing)
+    if profile.onboarded_at is None:
+        profile.onboarded_at = timezone.now()
+        profile.save(update_fields=["onboarded_at", "updated_at"])
+    return profile
+
+
+def block_create(*, blocker, blocked):
+    """blocker blocks blocked: both vanish from each other's matches and pages."""
+    if blocker.pk == blocked.pk:
+        raise ValidationError("You cannot block yourself.")
+    with transaction.atomic():
+        block, _ = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
+        _matches_changed(user_id=blocker.pk)
+        _matches_changed(user_id=blocked.pk)
+    return block
+
+
+def block_delete(*, blocker, blocked):
+    """Undo a block; matches come back at the next recompute."""
+    with transaction.atomic():
+        Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+        _matches_changed(user_id=blocker.pk)
+        _matches_changed(user_id=blocked.pk)
+
+
+def account_delete(*, user):
+    """Delete an account and everything tied to it (profile, taggings, avatar)."""
+    profile = Profile.objects.filter(user=user).first()
+    avatar_name = profile.avatar.name if profile and profile.avatar else ""
+    storage = profile.avatar.storage if profile else None
+    user_id = user.pk
+    with transaction.atomic():
+        get_user_model().objects.filter(pk=user_id).delete()
+        _matches_changed(user_id=user_id)
+    if avatar_name:
+        transaction.on_commit(lambda: storage.delete(avatar_name))
+
+
+# --- Taxonomy curation ---------------------------------------------------------------
+
+
+def tags_set_status(*, tag_ids, status):
+    """Approve or reject tags; approval makes a pending tag count for matching."""
+    with transaction.atomic():
+        tags = Tag.objects.filter(pk__in=tag_ids).exclude(status=status)
+        affected = _profile_user_ids_for_tags(list(tags.values_list("pk", flat=True)))
+        count = tags.update(status=status)
+        if len(affected) > STATUS_CHANGE_FULL_RECOMPUTE_ABOVE:
+            from matching.services import matches_recompute_all_later
+
+            matches_recompute_all_later(reason=f"status of {count} tags set to {status}")
+        else:
+            for user_id in affected:
+                _matches_changed(user_id=user_id)
+    return count
+
+
+def _profile_user_ids_for_tags(tag_ids):
+    # One indexed query per through table: an OR across both joins scans every tagging.
+    user_ids = set()
+    for through in (TaggedInterest, TaggedValue):
+        user_ids.update(
+            through.objects.filter(tag_id__in=tag_ids).values_list(
+                "content_object__user_id", flat=True
+            )
+        )
+    return user_ids
+
+
+def tag_merge(*, source, target):
+    """Merge `source` into `target`: taggings move, no duplicates, the old name becomes an alias.
+
+    One transaction and a handful of bulk statements, whatever the number of taggings.
+    """
+    if source.pk == target.pk:
+        raise ValidationError("A tag cannot be merged into itself.")
+    if source.kind != target.kind:
+        raise ValidationError(
+            f"“{source.name}” is a {source.kind} and “{target.name}” is a {target.kind}; "
+            "merge tags of the same kind."
+        )
+    with transaction.atomic():
+        moved = 0
+        for through in (TaggedInterest, TaggedValue):
+            already = through.objects.filter(tag=target).values("content_object_id")
+            through.objects.filter(tag=source, content_object_id__in=already).delete()
+            moved += through.objects.filter(tag=source).update(tag=target)
+        TagAlias.objects.filter(tag=source).update(tag=target)
+        source_normalized = source.normalized_name
+        Tag.objects.filter(pk=source.pk).delete()
+        TagAlias.objects.update_or_create(
+            normalized_name=source_normalized, defaults={"tag": target}
+        )
+        if target.status != Tag.Status.APPROVED and source.status == Tag.Status.APPROVED:
+            target.status = Tag.Status.APPROVED
+            target.save(update_fields=["status"])
+        from matching.services import matches_recompute_all_later
+
+        matches_recompute_all_later(reason=f"merge {source.name} into {target.name}")
+    logger.info("merged tag %s into %s (%d taggings moved)", source_normalized, target.name, moved)
+    return moved
+
+
+def taxonomy_import(*, data):
+    """Load categories, tags and aliases from the taxonomy format; idempotent; never deletes.
+
+    Existing tags keep their status and are only filled in where blank; tags in use are
+    never removed. Returns counts of what was created.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("tags"), list):
+        raise ValidationError("The file must have a list of “tags”.")
+    created = {"categories": 0, "tags": 0, "aliases": 0}
+    with transaction.atomic():
+        categories = {category.slug: category for category in Category.objects.all()}
+        by_name = {category.name: category for category in categories.values()}
+        for position, row in enumerate(data.get("categories") or []):
+            slug = row.get("slug") or slugify(row.get("name", ""))
+            if not slug or not row.get("name"):
+                raise ValidationError(f"Category {position + 1} needs a name.")
+            if slug in categories:
+                continue
+            name = row["name"][:80]
+            if name in by_name:
+                # Same category under another slug: reuse it (names are unique too).
+                categories[slug] = by_name[name]
+                continue
+            categories[slug] = by_name[name] = Category.objects.create(
+                name=name,
+                slug=slug,
+                description=(row.get("description") or "")[:300],
+                position=row.get("position", position),
+            )
+            created["categories"] += 1
+        existing = {tag.normalized_name: tag for tag in Tag.objects.all()}
+        aliases = dict(TagAlias.objects.values_list("normalized_name", "tag_id"))
+        used_slugs = set(Tag.objects.values_list("slug", flat=True))
+        new_tags, pending_aliases = [], []
+        for number, row in enumerate(data["tags"], start=1):
+            name = " ".join(str(row.get("name") or "").split())
+            if not name:
+                raise ValidationError(f"Tag {number} has no name.")
+            if len(name) > TAG_NAME_MAX_LENGTH:
+                raise ValidationError(
+                    f"Tag {number} (“{name[:60]}…”) is longer than "
+                    f"{TAG_NAME_MAX_LENGTH} characters."
+                )
+            kind = row.get("kind", Tag.Kind.INTEREST)
+            if kind not in Tag.Kind.values:
+                raise ValidationError(f"Tag {number} (“{name}”) has an unknown kind “{kind}”.")
+            status = row.get("status", Tag.Status.APPROVED)
+            if status not in Tag.Status.values:
+                raise ValidationError(f"Tag {number} (“{name}”) has an unknown status “{status}”.")
+            category_slug = row.get("category") or ""
+            if category_slug and category_slug not in categories:
+                raise ValidationError(
+                    f"Tag {number} (“{name}”) names an unknown category “{category_slug}”."
+                )
+            normalized = normalise_tag_name(name)
+            tag = existing.get(normalized)
+            if tag is None and normalized not in aliases:
+                slug = slugify(name)[:90] or "tag"
+                base, suffix = slug, 1
+                while slug in used_slugs:
+                    suffix += 1
+                    slug = f"{base}-{suffix}"
+                used_slugs.add(slug)
+                tag = Tag(
+                    name=name,
+                    slug=slug,
+                    normalized_name=normalized,
+                    kind=kind,
+                    status=status,
+                    category=categories.get(category_slug),
+                    description=(row.get("description") or "")[:300],
+                )
+                new_tags.append(tag)
+                existing[normalized] = tag
+            elif tag is not None and tag.pk:
+                filled = []
+                if not tag.description and row.get("description"):
+                    tag.description = row["description"][:300]
+                    filled.append("description")
+                if tag.category_id is None and category_slug:
+                    tag.category = categories[category_slug]
+                    filled.append("category")
+                if filled:
+                    tag.save(update_fields=filled)
+            for alias in row.get("aliases") or []:
+                pending_aliases.append((normalise_tag_name(alias), normalized))
+        Tag.objects.bulk_create(new_tags, batch_size=1000)
+        created["tags"] = len(new_tags)
+        ids = dict(Tag.objects.values_list("normalized_name", "pk"))
+        new_aliases = []
+        for alias, canonical in pending_aliases:
+            if alias and alias not in aliases and alias not in ids and canonical in ids:
+                aliases[alias] = ids[canonical]
+                new_aliases.append(TagAlias(normalized_name=alias, tag_id=ids[canonical]))
+        TagAlias.objects.bulk_create(new_aliases, batch_size=1000)
+        created["aliases"] = len(new_aliases)
+    return created
+
+
+def taxonomy_import_file(*, uploaded, filename):
+    """Parse an uploaded JSON or CSV taxonomy file and import it."""
+    from profiles.taxonomy_io import parse_taxonomy_file
+
+    return taxonomy_import(data=parse_taxonomy_file(uploaded, filename))
+
+
+def taxonomy_load_default():
+    """Load the taxonomy shipped in profiles/data/taxonomy.json."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "data" / "taxonomy.json"
+    return taxonomy_import(data=json.loads(path.read_text(encoding="utf-8")))

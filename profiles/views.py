@@ -1,0 +1,399 @@
+"""Profile, onboarding, tag picking and browsing, settings, export and account deletion."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from profiles import selectors, services
+from profiles.forms import AccountDeleteForm, BasicsForm, GoalsForm, ProfileForm
+from profiles.models import Tag
+
+ONBOARDING_STEPS = (
+    ("basics", "About you"),
+    ("interests", "Interests"),
+    ("values", "Values"),
+    ("goals", "Goals"),
+)
+STEP_NAMES = [name for name, _ in ONBOARDING_STEPS]
+
+
+def _profile(request):
+    return services.profile_ensure(user=request.user)
+
+
+@login_required
+def me(request):
+    """The signed-in person's own profile, pending proposals included."""
+    profile = _profile(request)
+    return render(
+        request,
+        "profiles/detail.html",
+        {
+            "profile": profile,
+            "is_owner": True,
+            "tags": selectors.profile_tags(profile=profile, viewer_is_owner=True),
+            "missing": selectors.profile_missing_minimum(profile=profile),
+        },
+    )
+
+
+@login_required
+def detail(request, profile_id):
+    """Another person's profile; hidden, blocked or absent people are a 404."""
+    profile = selectors.profile_get_visible(viewer=request.user, profile_id=profile_id)
+    if profile.user_id == request.user.pk:
+        return redirect("profiles:me")
+    from matching.selectors import match_for_pair
+
+    return render(
+        request,
+        "profiles/detail.html",
+        {
+            "profile": profile,
+            "is_owner": False,
+            "tags": selectors.profile_tags(profile=profile, viewer_is_owner=False),
+            "match": match_for_pair(user=request.user, other=profile.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request):
+    profile = _profile(request)
+    form = ProfileForm(request.POST or None, request.FILES or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        data = {field: form.cleaned_data[field] for field in form.Meta.fields}
+        data["goals"] = form.cleaned_data["goals"]
+        try:
+            with transaction.atomic():
+                services.profile_update(profile=profile, data=data)
+                if form.processed_avatar is not None:
+                    profile.avatar.save("avatar.webp", form.processed_avatar, save=True)
+                elif form.cleaned_data.get("remove_avatar"):
+                    services.profile_avatar_remove(profile=profile)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("profiles:me")
+    return render(request, "profiles/edit.html", {"form": form, "profile": profile})
+
+
+# --- Tag picking (onboarding and edit share it) ------------------------------------
+
+
+def _tag_picker(request, *, profile, kind, template, context, on_saved):
+    """A stateful tag picker that works as plain forms and, with htmx, in place.
+
+    The selection travels in the form (`tags`), so searching, adding and proposing never
+    lose what the person chose; only Save writes to the profile.
+    """
+    relation = profile.interests if kind == Tag.Kind.INTEREST else profile.values
+    error, suggestions, query = "", [], ""
+    if request.method == "POST":
+        selected = _tags_from_names(request.POST.getlist("tags"), kind=kind, user=request.user)
+        query = request.POST.get("q", "").strip()
+        try:
+            if "add" in request.POST:
+                tag = services.tag_resolve(name=request.POST["add"], kind=kind)
+                if tag is None or not (tag.is_approved or tag.proposed_by_id == request.user.pk):
+                    raise ValidationError(f"“{request.POST['add'][:60]}” is not in the list.")
+                if tag not in selected:
+                    selected.append(tag)
+                query = ""
+            elif "propose" in request.POST:
+                tag = services.tag_propose(name=query, kind=kind, user=request.user)
+                if tag not in selected:
+                    selected.append(tag)
+                query = ""
+            elif "remove" in request.POST:
+                selected = [tag for tag in selected if tag.name != request.POST["remove"]]
+            elif "search" in request.POST:
+                suggestions = selectors.tag_suggestions(
+                    kind=kind, query=query, user=request.user, exclude_ids=[t.pk for t in selected]
+                )
+            else:
+                if kind == Tag.Kind.INTEREST:
+                    services.profile_tags_set(profile=profile, interests=selected)
+                else:
+                    services.profile_tags_set(profile=profile, values=selected)
+                response = on_saved()
+                if request.htmx:
+                    return HttpResponseClientRedirect(response.url)
+                return response
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    else:
+        selected = list(relation.all())
+    exact = services.tag_resolve(name=query, kind=kind) if query else None
+    picker = {
+        "kind": kind,
+        "kind_label": "interests" if kind == Tag.Kind.INTEREST else "values",
+        "selected": selected,
+        "query": query,
+        "suggestions": suggestions,
+        "can_propose": bool(query) and exact is None and "search" in request.POST,
+        "error": error,
+        "limits": services.INTEREST_LIMITS if kind == Tag.Kind.INTEREST else services.VALUE_LIMITS,
+        "categories": selectors.tags_by_category(kind=kind),
+        "selected_ids": {tag.pk for tag in selected},
+    }
+    if request.htmx and request.method == "POST":
+        return render(request, "profiles/partials/_tag_picker.html", {"picker": picker})
+    return render(request, template, {**context, "picker": picker}, status=400 if error else 200)
+
+
+def _tags_from_names(names, *, kind, user):
+    tags = []
+    for name in names:
+        tag = services.tag_resolve(name=name, kind=kind)
+        if (
+            tag is not None
+            and tag not in tags
+            and (
+                tag.is_approved
+                or (tag.status == Tag.Status.PENDING and tag.proposed_by_id == user.pk)
+            )
+        ):
+            tags.append(tag)
+    return tags
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_tags(request, kind):
+    profile = _profile(request)
+    return _tag_picker(
+        request,
+        profile=profile,
+        kind=kind,
+        template="profiles/edit_tags.html",
+        context={"profile": profile},
+        on_saved=lambda: _saved(
+            request,
+            "Your {} are saved.".format("interests" if kind == Tag.Kind.INTEREST else "values"),
+        ),
+    )
+
+
+def _saved(request, text):
+    messages.success(request, text)
+    return redirect("profiles:me")
+
+
+# --- Onboarding ---------------------------------------------------------------------
+
+
+@login_required
+def onboarding(request):
+    """Send the person to the first step they have not finished."""
+    profile = _profile(request)
+    if not (profile.display_name and profile.headline):
+        step = "basics"
+    elif profile.interests.count() < services.INTEREST_LIMITS[0]:
+        step = "interests"
+    elif profile.values.count() < services.VALUE_LIMITS[0]:
+        step = "values"
+    else:
+        step = "goals"
+    return redirect("profiles:onboarding_step", step=step)
+
+
+def _step_context(step):
+    index = STEP_NAMES.index(step)
+    return {
+        "steps": ONBOARDING_STEPS,
+        "step": step,
+        "step_number": index + 1,
+        "step_count": len(ONBOARDING_STEPS),
+        "previous_step": STEP_NAMES[index - 1] if index else None,
+    }
+
+
+def _next_step(step):
+    index = STEP_NAMES.index(step)
+    return redirect("profiles:onboarding_step", step=STEP_NAMES[index + 1])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def onboarding_step(request, step):
+    if step not in STEP_NAMES:
+        return redirect("profiles:onboarding")
+    profile = _profile(request)
+    context = {"profile": profile, **_step_context(step)}
+    if step in ("interests", "values"):
+        return _tag_picker(
+            request,
+            profile=profile,
+            kind=Tag.Kind.INTEREST if step == "interests" else Tag.Kind.VALUE,
+            template="profiles/onboarding.html",
+            context=context,
+            on_saved=lambda: _next_step(step),
+        )
+    if step == "basics":
+        form = BasicsForm(request.POST or None, instance=profile)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.profile_update(profile=profile, data=form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return _next_step(step)
+    else:
+        initial = {"goals": profile.goals, "open_to_meet": profile.open_to_meet}
+        form = GoalsForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.profile_update(profile=profile, data=form.cleaned_data)
+                services.profile_onboarding_complete(profile=profile)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    "Welcome to intch! Your profile is ready and we are finding your matches.",
+                )
+                return redirect("profiles:me")
+    return render(
+        request,
+        "profiles/onboarding.html",
+        {**context, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Tags -------------------------------------------------------------------------------
+
+
+@login_required
+def tag_index(request):
+    kind = request.GET.get("kind")
+    kind = kind if kind in Tag.Kind.values else Tag.Kind.INTEREST
+    return render(
+        request,
+        "profiles/tag_index.html",
+        {"kind": kind, "groups": selectors.tags_by_category(kind=kind)},
+    )
+
+
+@login_required
+def tag_detail(request, slug):
+    """“People into Climate tech”: discoverable people who have this tag."""
+    from django.core.paginator import Paginator
+
+    tag = selectors.tag_get_browsable(slug=slug)
+    people = Paginator(selectors.people_with_tag(tag=tag, viewer=request.user), 24)
+    page = people.get_page(request.GET.get("page"))
+    return render(request, "profiles/tag_detail.html", {"tag": tag, "page": page})
+
+
+@login_required
+def tag_suggest(request):
+    """Type-ahead for tags: a small list of chips (used by filters and pickers)."""
+    kind = request.GET.get("kind")
+    kind = kind if kind in Tag.Kind.values else Tag.Kind.INTEREST
+    suggestions = selectors.tag_suggestions(
+        kind=kind, query=request.GET.get("q", "")[:60], user=request.user
+    )
+    return render(request, "profiles/partials/_tag_suggestions.html", {"suggestions": suggestions})
+
+
+# --- Settings, privacy, blocking ------------------------------------------------------
+
+
+@login_required
+def settings_page(request):
+    from profiles.models import Block
+
+    profile = _profile(request)
+    blocked = Block.objects.filter(blocker=request.user).select_related("blocked__profile")
+    return render(request, "profiles/settings.html", {"profile": profile, "blocks": blocked})
+
+
+@login_required
+@require_POST
+def settings_notifications(request):
+    profile = _profile(request)
+    services.profile_update(
+        profile=profile,
+        data={
+            "email_notifications": request.POST.get("email_notifications") == "on",
+            "discoverable": request.POST.get("discoverable") == "on",
+        },
+    )
+    messages.success(request, "Your settings are saved.")
+    return redirect("profiles:settings")
+
+
+@login_required
+def export(request):
+    """Download everything intch holds about you as one JSON file."""
+    data = selectors.profile_export(user=request.user)
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
+    )
+    stamp = timezone.now().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="intch-export-{stamp}.json"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request):
+    form = AccountDeleteForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        services.account_delete(user=user)
+        messages.success(request, "Your account and everything in it are deleted. Goodbye!")
+        return redirect("home")
+    return render(
+        request, "profiles/account_delete.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_POST
+def block(request, profile_id):
+    profile = selectors.profile_get_visible(viewer=request.user, profile_id=profile_id)
+    try:
+        services.block_create(blocker=request.user, blocked=profile.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("profiles:me")
+    messages.success(
+        request, f"You blocked {profile.name}. You won't see each other anywhere on intch."
+    )
+    return redirect("home")
+
+
+@login_required
+@require_POST
+def unblock(request, user_id):
+    from django.contrib.auth import get_user_model
+
+    other = get_user_model().objects.filter(pk=user_id).first()
+    if other is not None:
+        services.block_delete(blocker=request.user, blocked=other)
+    messages.success(request, "Unblocked.")
+    return redirect(reverse("profiles:settings") + "#blocked")
+
+
+@login_required
+@require_POST
+def avatar_remove(request):
+    services.profile_avatar_remove(profile=_profile(request))
+    messages.success(request, "Your picture is removed.")
+    return redirect("profiles:edit")

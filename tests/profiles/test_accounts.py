@@ -1,0 +1,128 @@
+"""Sign up, verification, log in, rate limits and account deletion (allauth + our views)."""
+
+import re
+
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.urls import reverse
+
+from profiles.models import Profile, TaggedInterest
+from tests.factories import PASSWORD, UserFactory, complete_profile
+
+User = get_user_model()
+STRONG = "correct-horse-battery-staple-9"
+
+
+def _signup(client, email="new@example.com", password=STRONG, password2=None):
+    return client.post(
+        reverse("account_signup"),
+        {"email": email, "password1": password, "password2": password2 or password},
+    )
+
+
+def test_sign_up_sends_a_verification_link_and_the_link_logs_the_person_in(client, db):
+    response = _signup(client)
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://[^\s]+/accounts/confirm-email/[^\s]+/", mail.outbox[0].body)
+    assert link, mail.outbox[0].body
+    path = "/" + link.group(0).split("/", 3)[3]
+    assert client.get(path).status_code == 200
+    response = client.post(path)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("profiles:onboarding")
+    user = User.objects.get(email="new@example.com")
+    assert user.emailaddress_set.get().verified
+    assert Profile.objects.filter(user=user).exists()
+
+
+def test_unverified_person_cannot_log_in(client, db):
+    _signup(client)
+    client.logout()
+    response = client.post(
+        reverse("account_login"), {"login": "new@example.com", "password": STRONG}
+    )
+    assert response.status_code == 302
+    assert "confirm-email" in response["Location"]
+    assert "_auth_user_id" not in client.session
+
+
+def test_taken_email_is_refused_and_nothing_typed_is_lost(client, db):
+    UserFactory(email="taken@example.com")
+    response = _signup(client, email="taken@example.com")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "already registered" in body or "already" in body.lower()
+    assert 'value="taken@example.com"' in body
+
+
+def test_weak_password_is_refused_with_the_reason(client, db):
+    response = _signup(client, password="password")
+    assert response.status_code == 200
+    assert b"too common" in response.content or b"too short" in response.content
+    assert not User.objects.filter(email="new@example.com").exists()
+
+
+def test_wrong_password_gets_a_clear_message(client, db):
+    UserFactory(email="known@example.com")
+    response = client.post(
+        reverse("account_login"), {"login": "known@example.com", "password": "nope"}
+    )
+    assert response.status_code == 200
+    assert b"not correct" in response.content
+    assert b'value="known@example.com"' in response.content
+
+
+def test_login_is_rate_limited_after_a_burst_of_failures(client, db):
+    UserFactory(email="target@example.com")
+    statuses = [
+        client.post(
+            reverse("account_login"), {"login": "target@example.com", "password": f"wrong{i}"}
+        ).status_code
+        for i in range(12)
+    ]
+    assert (
+        429 in statuses
+        or b"Too many"
+        in client.post(
+            reverse("account_login"), {"login": "target@example.com", "password": "again"}
+        ).content
+    )
+
+
+def test_account_deletion_needs_the_password(member_client):
+    user = member_client.profile.user
+    response = member_client.post(
+        reverse("profiles:account_delete"), {"password": "wrong", "confirm": "on"}
+    )
+    assert response.status_code == 400
+    assert b"not right" in response.content
+    assert User.objects.filter(pk=user.pk).exists()
+
+
+def test_account_deletion_removes_profile_and_taggings_and_logs_out(member_client):
+    user = member_client.profile.user
+    profile_id = member_client.profile.pk
+    response = member_client.post(
+        reverse("profiles:account_delete"), {"password": PASSWORD, "confirm": "on"}
+    )
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert not Profile.objects.filter(pk=profile_id).exists()
+    assert not TaggedInterest.objects.filter(content_object_id=profile_id).exists()
+    assert member_client.get(reverse("profiles:me")).status_code == 302
+
+
+def test_deleted_person_can_no_longer_log_in(client, db):
+    profile = complete_profile()
+    email = profile.user.email
+    client.force_login(profile.user)
+    client.post(reverse("profiles:account_delete"), {"password": PASSWORD, "confirm": "on"})
+    response = client.post(reverse("account_login"), {"login": email, "password": PASSWORD})
+    assert b"not correct" in response.content
+
+
+def test_admin_login_goes_through_allauth(client, db):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert reverse("account_login") in response["Location"]

@@ -1,0 +1,75 @@
+import pytest
+from django.http import Http404
+
+from profiles import selectors, services
+from profiles.models import Tag
+from tests.factories import ProfileFactory, TagFactory, UserFactory, complete_profile
+
+
+def test_missing_minimum_names_what_is_left(db):
+    profile = ProfileFactory(goal_bits=0)
+    assert selectors.profile_missing_minimum(profile=profile) == (
+        "Add 3 more interests, a value and a goal."
+    )
+    assert selectors.profile_missing_minimum(profile=complete_profile()) == ""
+
+
+def test_hidden_people_are_a_404(db):
+    viewer = UserFactory()
+    hidden = complete_profile(discoverable=False)
+    with pytest.raises(Http404):
+        selectors.profile_get_visible(viewer=viewer, profile_id=hidden.pk)
+
+
+@pytest.mark.parametrize("direction", ["viewer_blocked", "viewer_was_blocked"])
+def test_blocked_people_are_a_404_both_ways(db, direction):
+    viewer, other = complete_profile(), complete_profile()
+    if direction == "viewer_blocked":
+        services.block_create(blocker=viewer.user, blocked=other.user)
+    else:
+        services.block_create(blocker=other.user, blocked=viewer.user)
+    with pytest.raises(Http404):
+        selectors.profile_get_visible(viewer=viewer.user, profile_id=other.pk)
+
+
+def test_pending_tags_show_only_to_their_owner(db):
+    profile = complete_profile()
+    proposal = services.tag_propose(name="Moss gardens", kind=Tag.Kind.INTEREST, user=profile.user)
+    profile.interests.add(proposal)
+    assert proposal in selectors.profile_tags(profile=profile, viewer_is_owner=True)["interests"]
+    assert (
+        proposal not in selectors.profile_tags(profile=profile, viewer_is_owner=False)["interests"]
+    )
+
+
+def test_suggestions_find_names_and_aliases_but_not_others_pending_tags(db):
+    from profiles.models import TagAlias
+
+    user = UserFactory()
+    ml = TagFactory(name="Machine learning")
+    TagAlias.objects.create(normalized_name="ml", tag=ml)
+    TagFactory(name="Machinery history", status=Tag.Status.PENDING, proposed_by=UserFactory())
+    TagFactory(name="Mach numbers", status=Tag.Status.REJECTED)
+    names = [t.name for t in selectors.tag_suggestions(kind="interest", query="mach", user=user)]
+    assert names == ["Machine learning"]
+    assert selectors.tag_suggestions(kind="interest", query="ML", user=user) == [ml]
+
+
+def test_people_with_tag_lists_only_visible_people(db):
+    tag = TagFactory(name="Climate tech")
+    viewer = complete_profile()
+    shown = complete_profile(interests=[tag, *TagFactory.create_batch(2)])
+    complete_profile(interests=[tag, *TagFactory.create_batch(2)], discoverable=False)
+    blocker = complete_profile(interests=[tag, *TagFactory.create_batch(2)])
+    services.block_create(blocker=blocker.user, blocked=viewer.user)
+    assert list(selectors.people_with_tag(tag=tag, viewer=viewer.user)) == [shown]
+
+
+def test_export_holds_profile_tags_and_goals(db):
+    profile = complete_profile(goals=["hire", "invest"], headline="Founder at Tidal")
+    data = selectors.profile_export(user=profile.user)
+    assert data["account"]["email"] == profile.user.email
+    assert data["profile"]["headline"] == "Founder at Tidal"
+    assert data["profile"]["goals"] == ["hire", "invest"]
+    assert len(data["profile"]["interests"]) == 3
+    assert "matches" in data

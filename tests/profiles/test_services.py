@@ -1,0 +1,148 @@
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from profiles import services
+from profiles.models import Tag, TagAlias, TaggedInterest, normalise_tag_name
+from tests.factories import ProfileFactory, TagFactory, UserFactory
+
+
+def _image_upload(fmt="PNG", size=(600, 400), exif=None, name="me.png"):
+    buffer = io.BytesIO()
+    image = Image.new("RGB", size, (200, 30, 30))
+    kwargs = {"exif": exif} if exif is not None else {}
+    image.save(buffer, format=fmt, **kwargs)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type=f"image/{fmt.lower()}")
+
+
+@pytest.mark.parametrize(
+    "typed", ["Machine learning", "machine-learning", "  MACHINE   learning ", "machine_learning"]
+)
+def test_tag_names_are_normalised_to_one_form(typed):
+    assert normalise_tag_name(typed) == "machine learning"
+
+
+def test_aliases_resolve_to_the_canonical_tag(db):
+    tag = TagFactory(name="Machine learning")
+    TagAlias.objects.create(normalized_name="ml", tag=tag)
+    assert services.tag_resolve(name="ML", kind=Tag.Kind.INTEREST) == tag
+    assert services.tag_resolve(name="machine-learning", kind=Tag.Kind.INTEREST) == tag
+    assert services.tag_resolve(name="ml", kind=Tag.Kind.VALUE) is None
+
+
+def test_a_proposal_is_pending_and_belongs_to_its_proposer(db):
+    user = UserFactory()
+    tag = services.tag_propose(name="Solarpunk fiction", kind=Tag.Kind.INTEREST, user=user)
+    assert tag.status == Tag.Status.PENDING
+    assert tag.proposed_by == user
+
+
+def test_proposing_an_existing_name_or_alias_returns_the_existing_tag(db):
+    tag = TagFactory(name="Climate tech")
+    TagAlias.objects.create(normalized_name="climatetech", tag=tag)
+    user = UserFactory()
+    assert services.tag_propose(name="climate-tech", kind=Tag.Kind.INTEREST, user=user) == tag
+    assert services.tag_propose(name="ClimateTech", kind=Tag.Kind.INTEREST, user=user) == tag
+    assert Tag.objects.count() == 1
+
+
+def test_a_proposal_longer_than_50_characters_is_refused(db):
+    with pytest.raises(ValidationError, match="at most 50"):
+        services.tag_propose(name="x" * 51, kind=Tag.Kind.INTEREST, user=UserFactory())
+
+
+@pytest.mark.parametrize(
+    ("count", "message"), [(2, "at least 3 interests"), (31, "at most 30 interests")]
+)
+def test_interest_limits(db, count, message):
+    profile = ProfileFactory()
+    with pytest.raises(ValidationError, match=message):
+        services.profile_tags_set(profile=profile, interests=TagFactory.create_batch(count))
+    assert profile.interests.count() == 0
+
+
+def test_value_limits(db):
+    profile = ProfileFactory()
+    values = TagFactory.create_batch(11, kind=Tag.Kind.VALUE)
+    with pytest.raises(ValidationError, match="at most 10 values"):
+        services.profile_tags_set(profile=profile, values=values)
+    with pytest.raises(ValidationError, match="at least 1 values"):
+        services.profile_tags_set(profile=profile, values=[])
+
+
+def test_someone_elses_pending_tag_cannot_be_used(db):
+    other_proposal = TagFactory(status=Tag.Status.PENDING, proposed_by=UserFactory())
+    profile = ProfileFactory()
+    with pytest.raises(ValidationError, match="not available"):
+        services.profile_tags_set(
+            profile=profile, interests=[other_proposal, *TagFactory.create_batch(3)]
+        )
+
+
+def test_own_pending_tag_can_be_used(db):
+    profile = ProfileFactory()
+    proposal = services.tag_propose(name="Tide pools", kind=Tag.Kind.INTEREST, user=profile.user)
+    services.profile_tags_set(profile=profile, interests=[proposal, *TagFactory.create_batch(2)])
+    assert proposal in profile.interests.all()
+
+
+def test_avatar_is_reencoded_square_and_stripped_of_metadata(db):
+    exif = Image.Exif()
+    exif[0x010F] = "SpyCam"  # camera make
+    exif[0x8825] = {1: "N"}  # GPS info
+    content = services.avatar_process(uploaded=_image_upload("JPEG", exif=exif, name="a.jpg"))
+    with Image.open(content) as image:
+        assert image.format == "WEBP"
+        assert image.size == (services.AVATAR_SIZE, services.AVATAR_SIZE)
+        assert not image.getexif()
+
+
+def test_a_file_that_claims_to_be_an_image_is_refused(db):
+    fake = SimpleUploadedFile("evil.png", b"<html><script>alert(1)</script></html>", "image/png")
+    with pytest.raises(ValidationError, match="JPEG, PNG or WebP"):
+        services.avatar_process(uploaded=fake)
+
+
+def test_a_gif_is_refused(db):
+    with pytest.raises(ValidationError, match="JPEG, PNG or WebP"):
+        services.avatar_process(uploaded=_image_upload("GIF", name="a.gif"))
+
+
+def test_an_oversized_file_is_refused(db):
+    big = SimpleUploadedFile("big.png", b"0" * (5 * 1024 * 1024 + 1), "image/png")
+    with pytest.raises(ValidationError, match="larger than 5 MB"):
+        services.avatar_process(uploaded=big)
+
+
+def test_a_decompression_bomb_is_refused(db):
+    bomb = _image_upload("PNG", size=(10_000, 10_000), name="bomb.png")
+    assert bomb.size < 5 * 1024 * 1024
+    with pytest.raises(ValidationError, match="too many pixels|not one of them"):
+        services.avatar_process(uploaded=bomb)
+
+
+def test_merge_moves_taggings_without_duplicates_and_records_the_alias(db):
+    source, target = TagFactory(name="Machine-learning stuff"), TagFactory(name="Machine learning")
+    both = ProfileFactory(interests=[source, target])
+    only_source = ProfileFactory(interests=[source])
+    moved = services.tag_merge(source=source, target=target)
+    assert moved == 1
+    assert list(both.interests.all()) == [target]
+    assert list(only_source.interests.all()) == [target]
+    assert TaggedInterest.objects.filter(tag=target).count() == 2
+    assert not Tag.objects.filter(pk=source.pk).exists()
+    assert services.tag_resolve(name="machine learning stuff", kind=Tag.Kind.INTEREST) == target
+
+
+def test_merge_refuses_tags_of_different_kinds(db):
+    with pytest.raises(ValidationError, match="same kind"):
+        services.tag_merge(source=TagFactory(), target=TagFactory(kind=Tag.Kind.VALUE))
+
+
+def test_block_is_refused_for_oneself(db):
+    user = UserFactory()
+    with pytest.raises(ValidationError):
+        services.block_create(blocker=user, blocked=user)

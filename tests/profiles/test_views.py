@@ -1,0 +1,191 @@
+import pytest
+from django.urls import reverse
+
+from profiles.models import Tag
+from tests.factories import ProfileFactory, TagFactory, UserFactory, complete_profile
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+@pytest.fixture
+def newcomer_client(client, db):
+    user = UserFactory()
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def test_onboarding_walks_through_basics_interests_values_and_goals(newcomer_client):
+    client = newcomer_client
+    interests = TagFactory.create_batch(3)
+    value = TagFactory(kind=Tag.Kind.VALUE, name="Curiosity")
+    assert client.get(reverse("profiles:onboarding"))["Location"].endswith("/basics/")
+
+    response = client.post(
+        reverse("profiles:onboarding_step", args=["basics"]),
+        {"display_name": "Ada Byron", "headline": "Analyst", "city": "London", "country": "UK"},
+    )
+    assert response["Location"].endswith("/interests/")
+    response = client.post(
+        reverse("profiles:onboarding_step", args=["interests"]),
+        {"tags": [t.name for t in interests], "save": "1"},
+    )
+    assert response["Location"].endswith("/values/")
+    response = client.post(
+        reverse("profiles:onboarding_step", args=["values"]), {"tags": ["Curiosity"], "save": "1"}
+    )
+    assert response["Location"].endswith("/goals/")
+    response = client.post(
+        reverse("profiles:onboarding_step", args=["goals"]), {"goals": ["find_mentor", "learn"]}
+    )
+    assert response["Location"] == reverse("profiles:me")
+    page = client.get(reverse("profiles:me")).content.decode()
+    assert "Ada Byron" in page
+    for tag in [*interests, value]:
+        assert tag.name in page
+
+
+def test_too_few_interests_keeps_the_chosen_ones_and_says_why(newcomer_client):
+    tags = TagFactory.create_batch(2)
+    response = newcomer_client.post(
+        reverse("profiles:onboarding_step", args=["interests"]),
+        {"tags": [t.name for t in tags], "save": "1"},
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "at least 3 interests" in body
+    for tag in tags:
+        assert f'value="{tag.name}"' in body
+
+
+def test_searching_adding_and_proposing_keep_the_selection(newcomer_client):
+    url = reverse("profiles:onboarding_step", args=["interests"])
+    chosen = TagFactory(name="Open source")
+    TagFactory(name="Climate tech")
+    response = newcomer_client.post(url, {"tags": ["Open source"], "q": "clim", "search": "1"})
+    body = response.content.decode()
+    assert 'value="Climate tech"' in body and 'value="Open source"' in body
+    response = newcomer_client.post(url, {"tags": ["Open source"], "add": "Climate tech"})
+    body = response.content.decode()
+    assert 'name="tags" value="Climate tech"' in body.replace("checked ", "")
+    response = newcomer_client.post(
+        url, {"tags": ["Open source", "Climate tech"], "q": "Kelp farming", "propose": "1"}
+    )
+    proposal = Tag.objects.get(name="Kelp farming")
+    assert proposal.status == Tag.Status.PENDING
+    assert proposal.name in response.content.decode()
+    assert chosen.name in response.content.decode()
+
+
+def test_htmx_search_returns_only_the_picker(newcomer_client):
+    TagFactory(name="Climate tech")
+    response = newcomer_client.post(
+        reverse("profiles:edit_interests"),
+        {"q": "clim", "search": "1"},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert "<html" not in body
+    assert "Climate tech" in body
+
+
+def test_matches_page_sends_incomplete_profiles_to_onboarding(newcomer_client):
+    response = newcomer_client.get(reverse("matching:list"), follow=True)
+    assert response.redirect_chain[-1][0].startswith("/profile/onboarding/")
+
+
+def test_edit_profile_error_keeps_everything_typed(member_client):
+    long_bio = "Line one\nLine two\n" + "x" * 2100
+    response = member_client.post(
+        reverse("profiles:edit"),
+        {
+            "display_name": "Grace",
+            "headline": "Admiral of code",
+            "bio": long_bio,
+            "city": "Arlington",
+            "goals": ["hire"],
+            "discoverable": "on",
+        },
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "at most 2000 characters" in body or "at most 2,000 characters" in body
+    assert "Admiral of code" in body and "Arlington" in body
+
+
+def test_fake_image_upload_is_refused_on_the_form(member_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    fake = SimpleUploadedFile("me.png", b"<html>not an image</html>", content_type="image/png")
+    response = member_client.post(
+        reverse("profiles:edit"),
+        {"display_name": "Grace", "goals": ["hire"], "avatar_upload": fake, "headline": "Kept"},
+    )
+    assert response.status_code == 200
+    assert b"JPEG, PNG or WebP" in response.content
+    assert b"Kept" in response.content
+
+
+@pytest.mark.parametrize("field", ["display_name", "headline", "bio", "city", "company"])
+def test_text_fields_are_shown_escaped(member_client, stranger_client, field):
+    profile = member_client.profile
+    setattr(profile, field, XSS[:80] if field != "bio" else XSS)
+    profile.save()
+    for client in (member_client, stranger_client):
+        url = profile.get_absolute_url() if client is stranger_client else reverse("profiles:me")
+        body = client.get(url).content.decode()
+        assert "<script>alert" not in body
+        assert "&lt;script&gt;" in body
+
+
+def test_bio_keeps_line_breaks(member_client):
+    member_client.profile.bio = "First line\nSecond line"
+    member_client.profile.save()
+    body = member_client.get(reverse("profiles:me")).content.decode()
+    assert "First line<br>Second line" in body
+
+
+def test_a_hidden_profile_is_a_404_for_others(member_client, stranger_client):
+    member_client.profile.discoverable = False
+    member_client.profile.save()
+    assert stranger_client.get(member_client.profile.get_absolute_url()).status_code == 404
+
+
+def test_blocking_hides_both_people_from_each_other(member_client, stranger_client):
+    me, other = member_client.profile, stranger_client.profile
+    response = member_client.post(reverse("profiles:block", args=[other.pk]))
+    assert response.status_code == 302
+    assert member_client.get(other.get_absolute_url()).status_code == 404
+    assert stranger_client.get(me.get_absolute_url()).status_code == 404
+
+
+def test_blocking_needs_post(member_client, stranger_client):
+    response = member_client.get(reverse("profiles:block", args=[stranger_client.profile.pk]))
+    assert response.status_code == 405
+
+
+def test_tag_page_lists_people_into_it(member_client):
+    tag = TagFactory(name="Climate tech")
+    other = complete_profile(interests=[tag, *TagFactory.create_batch(2)], display_name="Kim Lee")
+    body = member_client.get(tag.get_absolute_url()).content.decode()
+    assert "Climate tech" in body and "Kim Lee" in body
+    assert other.get_absolute_url() in body
+
+
+def test_unknown_and_pending_tags_have_no_page(member_client):
+    pending = TagFactory(status=Tag.Status.PENDING)
+    assert member_client.get(pending.get_absolute_url()).status_code == 404
+    assert member_client.get("/tags/no-such-tag/").status_code == 404
+
+
+def test_export_downloads_json(member_client):
+    response = member_client.get(reverse("profiles:export"))
+    assert response["Content-Type"] == "application/json"
+    assert "attachment" in response["Content-Disposition"]
+    assert response.json()["profile"]["display_name"] == member_client.profile.display_name
+
+
+def test_profile_pages_need_a_login(client, db):
+    profile = ProfileFactory()
+    response = client.get(profile.get_absolute_url())
+    assert response.status_code == 302

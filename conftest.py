@@ -31,12 +31,14 @@ def member_client(client, profile):
 
 
 @pytest.fixture
-def stranger_client(db, client_class):
+def stranger_client(db):
     """A second logged-in person, for permission tests."""
+    from django.test import Client
+
     from tests.factories import complete_profile
 
     other = complete_profile()
-    stranger = client_class()
+    stranger = Client()
     stranger.force_login(other.user)
     stranger.profile = other
     return stranger
@@ -116,3 +118,12 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     except subprocess.TimeoutExpired:
         worker.kill()
     log.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and queued-task markers live in the cache: start each test clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -1,8 +1,9 @@
 from django.urls import path
-from django.views.generic import RedirectView
+
+from matching import views
 
 app_name = "matching"
 
 urlpatterns = [
-    path("matches/", RedirectView.as_view(pattern_name="profiles:me"), name="list"),
+    path("matches/", views.match_list, name="list"),
 ]

@@ -6,6 +6,15 @@ from django.urls import reverse
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request, user, form, commit=True):
+        """Every new account gets its (empty) profile at once."""
+        user = super().save_user(request, user, form, commit=commit)
+        if commit:
+            from profiles.services import profile_ensure
+
+            profile_ensure(user=user)
+        return user
+
     def get_signup_redirect_url(self, request):
         return reverse("profiles:onboarding")
 

@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from profiles.goals import GOAL_CHOICES
 from profiles.models import BIO_MAX_LENGTH, Profile
@@ -14,6 +15,13 @@ DETAIL_FIELDS = (
     "linkedin_url",
     "website_url",
 )
+
+
+def _formfield(field, **kwargs):
+    """Links typed without a scheme are taken as https."""
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
 
 
 class BasicsForm(forms.ModelForm):
@@ -59,6 +67,7 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = Profile
         fields = (*BASIC_FIELDS, *DETAIL_FIELDS, "open_to_meet", "discoverable")
+        formfield_callback = _formfield
         labels = {
             "display_name": "Your name",
             "linkedin_url": "LinkedIn profile",

@@ -69,14 +69,18 @@ def profile_ensure(*, user):
 
 def profile_update(*, profile, data):
     """Update profile fields from `data` (only known fields), validate and save."""
+    # Compare with what is stored: a ModelForm may already have set the new values.
+    stored = (
+        Profile.objects.filter(pk=profile.pk).values(*PROFILE_FIELDS, "goal_bits").first() or {}
+    )
     changed = set()
     for field in PROFILE_FIELDS:
-        if field in data and getattr(profile, field) != data[field]:
+        if field in data and (stored.get(field) != data[field] or not stored):
             setattr(profile, field, data[field])
             changed.add(field)
     if "goals" in data:
         goal_bits = goals_to_bits(data["goals"])
-        if goal_bits != profile.goal_bits:
+        if goal_bits != stored.get("goal_bits"):
             profile.goal_bits = goal_bits
             changed.add("goal_bits")
     if not changed:

@@ -7,6 +7,7 @@ Services mode: set DATABASE_URL and REDIS_URL.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -280,3 +281,20 @@ LOGGING = {
 
 # --- intch ------------------------------------------------------------------------
 INTCH_DEMO_PASSWORD = env.str("INTCH_DEMO_PASSWORD", default="intch-demo-2026")
+
+# --- Matching (docs/matching.md explains each number) ------------------------------
+MATCHING_K = env.int("MATCHING_K", default=100)
+MATCHING_WEIGHTS = {
+    "interest_weight": env.float("MATCHING_INTEREST_WEIGHT", default=1.0),
+    "value_weight": env.float("MATCHING_VALUE_WEIGHT", default=0.8),
+    "goal_bonus": env.float("MATCHING_GOAL_BONUS", default=0.2),
+}
+MATCHING_COALESCE_SECONDS = env.int("MATCHING_COALESCE_SECONDS", default=60)
+MATCHING_CHUNK_SIZE = env.int("MATCHING_CHUNK_SIZE", default=5000)
+CELERY_BEAT_SCHEDULE = {
+    "recompute-all-matches-nightly": {
+        "task": "matching.recompute_all_matches",
+        "schedule": crontab(hour=env.int("MATCHING_NIGHTLY_HOUR", default=3), minute=0),
+        "kwargs": {"reason": "nightly"},
+    },
+}

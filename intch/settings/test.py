@@ -18,4 +18,4 @@ STORAGES = {
 
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":  # noqa: F405
     # A fixed name, so the Celery worker that tests start can reach the same database.
-    DATABASES["default"]["TEST"] = {"NAME": "intch_test"}  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="intch_test")}  # noqa: F405

@@ -129,3 +129,6 @@ class MatchRunChunk(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=("run", "number"), name="unique_run_chunk")]
+
+    def __str__(self):
+        return f"Run {self.run_id} chunk {self.number}"

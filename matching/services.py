@@ -186,10 +186,23 @@ def _match_rows(population, query_rows, result, now):
     return matches
 
 
+def _lock_owners(user_ids):
+    """Serialise writers of the same lists (two deliveries of one task, say); ordered, so no
+    deadlocks. Readers are never blocked."""
+    list(
+        get_user_model()
+        .objects.select_for_update()
+        .filter(pk__in=user_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def _replace_lists(user_ids, matches, now):
     """Replace the lists of `user_ids` in one transaction: readers see old or new, never a mix."""
     user_ids = [int(u) for u in user_ids]
     with transaction.atomic():
+        _lock_owners(user_ids)
         Match.objects.filter(user_id__in=user_ids).delete()
         Match.objects.bulk_create(matches, batch_size=2000)
         existing = set(
@@ -263,6 +276,7 @@ def _enter_other_lists(population, row, now):
     if not by_user:
         return
     with transaction.atomic():
+        _lock_owners(list(by_user))
         lists = {}
         for owner_id, candidate_id, score, similarity in Match.objects.filter(
             user_id__in=list(by_user)
@@ -300,10 +314,10 @@ def _enter_other_lists(population, row, now):
 # --- Full runs ------------------------------------------------------------------------------
 
 
-def match_run_start(*, reason):
+def match_run_start(*, reason, people_per_chunk=None):
     """Open a run and split the people into chunks for the workers."""
     people = Profile.objects.filter(onboarded_at__isnull=False, user__is_active=True).count()
-    chunks = max(1, -(-people // chunk_size()))
+    chunks = max(1, -(-people // (people_per_chunk or chunk_size())))
     with transaction.atomic():
         run = MatchRun.objects.create(reason=reason[:200], people=people, chunks_total=chunks)
         MatchRunChunk.objects.bulk_create([MatchRunChunk(run=run, number=n) for n in range(chunks)])
@@ -385,13 +399,20 @@ def matches_changed_for(*, user_id):
     transaction.on_commit(enqueue)
 
 
-def matches_queued_clear(*, user_id):
-    """Called when a per-person run starts, so later edits queue a new run."""
-    cache.delete(_queued_key(user_id))
+def matches_queued_clear(*, user_id=None):
+    """Called when a run starts, so later edits queue a new run (user_id None: a full run)."""
+    cache.delete(_queued_key(user_id) if user_id is not None else "matching:queued:all")
 
 
 def matches_recompute_all_later(*, reason):
     """Queue a full recompute after commit (taxonomy merges, admin button)."""
     from matching.tasks import recompute_all_matches_task
 
-    transaction.on_commit(lambda: recompute_all_matches_task.delay(reason=reason))
+    def enqueue():
+        # Several merges in a row share one run.
+        if cache.add("matching:queued:all", reason, timeout=coalesce_seconds()):
+            recompute_all_matches_task.apply_async(
+                kwargs={"reason": reason}, countdown=coalesce_seconds()
+            )
+
+    transaction.on_commit(enqueue)

@@ -29,9 +29,10 @@ def recompute_user_matches_task(user_id):
 
 
 @shared_task(name="matching.recompute_all_matches", acks_late=True, **RETRY_POLICY)
-def recompute_all_matches_task(reason=""):
+def recompute_all_matches_task(reason="", people_per_chunk=None):
     """Start a full run: one chunk task per slice of people, for any number of workers."""
-    run = services.match_run_start(reason=reason or "scheduled")
+    services.matches_queued_clear()
+    run = services.match_run_start(reason=reason or "scheduled", people_per_chunk=people_per_chunk)
     for number in range(run.chunks_total):
         recompute_matches_chunk_task.delay(run.pk, number)
     return run.pk

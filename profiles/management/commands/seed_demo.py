@@ -1,0 +1,641 @@
+"""Fill the database with believable demo people, fast, for trying intch out and for benchmarks.
+
+Rows are written directly with bulk_create, in batches, without the per-profile services:
+those queue a match recompute per person, and `recompute_matches` does that once afterwards.
+
+Interests follow a skewed popularity: approved interest tags get a seeded random rank and a
+weight of 1 / (rank + 4)^0.9, so a few tags are very common (the top one is held by about a
+third of the people) and most are rare (the median tag by about 1.5%); without the offset the
+top tag would be on two thirds of all profiles. Each person also has one or two "home"
+categories (their line of work, maybe a pastime) whose tags are favoured, so people cluster
+the way real communities do. Everything is drawn from --seed: the same seed on an empty
+database gives the same people. 100,000 people take about 100 s on PostgreSQL.
+"""
+
+import math
+import random
+import time
+from datetime import timedelta
+
+import numpy as np
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from faker import Faker
+
+from profiles import services
+from profiles.goals import GOALS, goals_to_bits
+from profiles.models import Profile, Tag, TaggedInterest, TaggedValue
+
+DEMO_DOMAIN = "demo.intch.local"
+DEMO_LOGIN_EMAIL = "demo@intch.local"
+BATCH_SIZE = 2000
+INTEREST_RANGE = (5, 30)
+VALUE_RANGE = (1, 6)
+POPULARITY_EXPONENT = 0.9
+POPULARITY_OFFSET = 4
+VALUE_POPULARITY_EXPONENT = 0.7
+HOME_CATEGORY_BOOST = 6.0
+DISCOVERABLE_SHARE = 0.93
+OPEN_TO_MEET_SHARE = 0.85
+BIO_SHARE = 0.85
+
+# (Faker locale, country, cities, weight)
+PLACES = (
+    (
+        "en_US",
+        "United States",
+        ("New York", "San Francisco", "Austin", "Seattle", "Boston", "Chicago", "Denver"),
+        16,
+    ),
+    (
+        "en_GB",
+        "United Kingdom",
+        ("London", "Manchester", "Edinburgh", "Bristol", "Leeds", "Cambridge"),
+        10,
+    ),
+    (
+        "nl_NL",
+        "Netherlands",
+        ("Amsterdam", "Rotterdam", "Utrecht", "Eindhoven", "The Hague", "Groningen"),
+        9,
+    ),
+    ("de_DE", "Germany", ("Berlin", "Munich", "Hamburg", "Cologne", "Frankfurt", "Leipzig"), 9),
+    ("fr_FR", "France", ("Paris", "Lyon", "Toulouse", "Nantes", "Bordeaux", "Lille"), 7),
+    ("es_ES", "Spain", ("Madrid", "Barcelona", "Valencia", "Seville", "Málaga"), 5),
+    ("it_IT", "Italy", ("Milan", "Rome", "Turin", "Bologna", "Florence"), 4),
+    ("sv_SE", "Sweden", ("Stockholm", "Gothenburg", "Malmö", "Uppsala"), 3),
+    ("da_DK", "Denmark", ("Copenhagen", "Aarhus", "Odense"), 2),
+    ("fi_FI", "Finland", ("Helsinki", "Espoo", "Tampere"), 2),
+    ("pl_PL", "Poland", ("Warsaw", "Kraków", "Wrocław", "Gdańsk"), 4),
+    ("pt_PT", "Portugal", ("Lisbon", "Porto", "Braga"), 3),
+    ("en_IE", "Ireland", ("Dublin", "Cork", "Galway"), 3),
+    ("en_CA", "Canada", ("Toronto", "Vancouver", "Montreal", "Ottawa"), 5),
+    ("en_IN", "India", ("Bengaluru", "Mumbai", "Delhi", "Hyderabad", "Pune", "Chennai"), 8),
+    ("pt_BR", "Brazil", ("São Paulo", "Rio de Janeiro", "Belo Horizonte", "Florianópolis"), 4),
+    ("en_AU", "Australia", ("Sydney", "Melbourne", "Brisbane", "Perth"), 4),
+)
+
+# Category slug of the shipped taxonomy -> (industry, job titles, how common)
+CAREERS = {
+    "technology": (
+        "Technology",
+        ("Solutions architect", "CTO", "Technical consultant", "Developer advocate"),
+        6,
+    ),
+    "software-engineering": (
+        "Software",
+        (
+            "Software engineer",
+            "Senior software engineer",
+            "Staff engineer",
+            "Engineering manager",
+            "Backend developer",
+            "Frontend developer",
+            "Site reliability engineer",
+        ),
+        14,
+    ),
+    "data-ai": (
+        "Artificial intelligence",
+        (
+            "Data scientist",
+            "Machine learning engineer",
+            "Data engineer",
+            "Analytics lead",
+            "AI researcher",
+        ),
+        10,
+    ),
+    "product": (
+        "Software",
+        ("Product manager", "Senior product manager", "Head of product", "Product owner"),
+        8,
+    ),
+    "design": (
+        "Design",
+        ("Product designer", "UX researcher", "Design lead", "Brand designer", "Service designer"),
+        6,
+    ),
+    "business-strategy": (
+        "Consulting",
+        ("Strategy consultant", "Business analyst", "Operations manager", "Chief of staff"),
+        5,
+    ),
+    "entrepreneurship": (
+        "Startups",
+        ("Founder", "Co-founder", "Founder & CEO", "Startup advisor"),
+        6,
+    ),
+    "marketing-sales": (
+        "Marketing",
+        (
+            "Growth marketer",
+            "Account executive",
+            "Head of marketing",
+            "Content strategist",
+            "Sales lead",
+        ),
+        6,
+    ),
+    "finance-investing": (
+        "Finance",
+        (
+            "Investment analyst",
+            "Venture capital associate",
+            "CFO",
+            "Financial controller",
+            "Angel investor",
+        ),
+        5,
+    ),
+    "people-leadership": (
+        "Human resources",
+        ("People partner", "Talent acquisition lead", "Leadership coach", "Head of people"),
+        4,
+    ),
+    "hardware-manufacturing": (
+        "Manufacturing",
+        (
+            "Hardware engineer",
+            "Mechanical engineer",
+            "Embedded systems engineer",
+            "Supply chain manager",
+        ),
+        3,
+    ),
+    "health-life-sciences": (
+        "Healthcare",
+        ("Biotech researcher", "Clinical data manager", "Physician", "Health product lead"),
+        4,
+    ),
+    "science-research": (
+        "Research",
+        ("Research scientist", "PhD candidate", "Postdoctoral researcher", "Lab manager"),
+        3,
+    ),
+    "climate-sustainability": (
+        "Climate tech",
+        ("Sustainability consultant", "Energy analyst", "Climate researcher", "ESG manager"),
+        4,
+    ),
+    "education-learning": (
+        "Education",
+        ("Teacher", "Learning designer", "Edtech founder", "University lecturer"),
+        3,
+    ),
+    "media-writing": ("Media", ("Journalist", "Editor", "Technical writer", "Podcast producer"), 3),
+    "arts-culture": (
+        "Creative industries",
+        ("Art director", "Curator", "Illustrator", "Creative producer"),
+        2,
+    ),
+    "law-governance": (
+        "Legal",
+        ("Lawyer", "Privacy counsel", "Compliance officer", "Policy advisor"),
+        3,
+    ),
+    "social-impact-policy": (
+        "Non-profit",
+        ("Program manager", "Policy analyst", "Community organiser", "Impact investor"),
+        3,
+    ),
+}
+GENERIC_TITLES = ("Consultant", "Project manager", "Analyst", "Team lead", "Entrepreneur")
+# Tag names that stay capitalised mid-sentence in a bio.
+PROPER_NOUNS = {"Python", "Java", "Kotlin", "Kubernetes", "Django", "React", "Rust", "Go", "Linux"}
+COMPANY_SUFFIXES = ("Labs", "Studio", "AI", "Works", "Collective", "Health", "Energy", "Systems")
+
+# Goal -> how common it is, and a sentence for the bio.
+GOAL_WEIGHTS = {
+    "find_mentor": 10,
+    "mentor_others": 8,
+    "find_cofounder": 7,
+    "hire": 8,
+    "find_job": 8,
+    "invest": 3,
+    "raise_funding": 5,
+    "find_clients": 8,
+    "find_partners": 9,
+    "meet_peers": 18,
+    "learn": 16,
+}
+GOAL_SENTENCES = {
+    "find_mentor": "Looking for a mentor who has been a few steps down this road.",
+    "mentor_others": "Happy to mentor people earlier in their career.",
+    "find_cofounder": "Searching for a co-founder to build something new with.",
+    "hire": "We are hiring, so say hi if this sounds like you.",
+    "find_job": "Open to my next role.",
+    "invest": "I invest in early-stage teams.",
+    "raise_funding": "Currently raising our first round.",
+    "find_clients": "Always keen to meet teams who could use a hand.",
+    "find_partners": "Looking for partners to work with.",
+    "meet_peers": "Always up for coffee with people in the same boat.",
+    "learn": "Here to learn from people who know more than I do.",
+}
+GOAL_COUNT_WEIGHTS = (0.35, 0.4, 0.25)  # 1, 2 or 3 goals
+BIO_OPENINGS = (
+    "{title} at {company}, based in {city}.",
+    "{title} with {years} years in {industry}.",
+    "I work as a {title_lower} in {city}.",
+    "{years} years in {industry}, currently {title_lower} at {company}.",
+)
+FREELANCE_BIO_OPENINGS = (
+    "Freelance {title_lower} based in {city}.",
+    "{title} with {years} years in {industry}, working for myself these days.",
+    "Independent {title_lower}; {years} years in {industry} so far.",
+)
+FREELANCE_SHARE = 0.1
+BIO_MIDDLES = (
+    "Most days I think about {first} and {second}.",
+    "Lately I have been digging into {first}.",
+    "Outside work you will find me busy with {third}.",
+    "Curious about {first}, {second} and {third}.",
+    "I care a lot about {value}.",
+)
+
+
+class Command(BaseCommand):
+    help = "Create N believable demo people (users, verified emails, profiles, interests, values)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--users", type=int, default=300, help="How many people to add.")
+        parser.add_argument("--seed", type=int, default=1, help="Same seed, same people.")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing if demo people already exist."
+        )
+        parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+
+    def handle(self, *args, users, seed, if_empty, batch_size, **options):
+        if users < 0 or batch_size < 1:
+            raise CommandError("--users must be 0 or more and --batch-size at least 1.")
+        started = time.monotonic()
+        existing = demo_people().count()
+        if if_empty and existing:
+            self.stdout.write(f"{existing:,} demo people already exist: nothing to do.")
+            if not get_user_model().objects.filter(email=DEMO_LOGIN_EMAIL).exists():
+                demo_login_ensure(pools=self._tag_pools(), seed=seed, stdout=self.stdout)
+        else:
+            pools = self._tag_pools()
+            seeder = Seeder(pools=pools, seed=seed, start=_next_demo_number())
+            made = {"people": 0, "interests": 0, "values": 0}
+            for offset in range(0, users, batch_size):
+                counts = seeder.create_batch(size=min(batch_size, users - offset))
+                for key, count in counts.items():
+                    made[key] += count
+                if users > batch_size:
+                    self.stdout.write(f"  {offset + counts['people']:,} / {users:,} people")
+            seconds = time.monotonic() - started
+            self.stdout.write(
+                f"Created {made['people']:,} demo people with {made['interests']:,} interests "
+                f"and {made['values']:,} values in {seconds:.1f} s."
+            )
+            demo_login_ensure(pools=pools, seed=seed, stdout=self.stdout)
+        self.stdout.write(
+            f"Log in as {DEMO_LOGIN_EMAIL} with password {settings.INTCH_DEMO_PASSWORD}"
+        )
+
+    def _tag_pools(self):
+        pools = TagPools.load()
+        if not pools.interests or not pools.values:
+            created = services.taxonomy_load_default()
+            self.stdout.write(
+                "No approved tags yet: loaded the default taxonomy first "
+                f"({created['tags']} tags, {created['categories']} categories, "
+                f"{created['aliases']} aliases)."
+            )
+            pools = TagPools.load()
+        if len(pools.interests) < INTEREST_RANGE[0] or not pools.values:
+            raise CommandError(
+                f"Demo people need at least {INTEREST_RANGE[0]} approved interests and one "
+                "approved value; approve some tags in the admin first."
+            )
+        return pools
+
+
+def demo_people():
+    """Users made by seed_demo (not the demo login itself)."""
+    return get_user_model().objects.filter(email__endswith="@" + DEMO_DOMAIN)
+
+
+def _next_demo_number():
+    numbers = [
+        int(email.split("@")[0].removeprefix("demo-"))
+        for email in demo_people().values_list("email", flat=True).iterator()
+        if email.split("@")[0].removeprefix("demo-").isdigit()
+    ]
+    return max(numbers, default=0) + 1
+
+
+class TagPools:
+    """Approved interest and value tags, in a stable order, with their categories."""
+
+    def __init__(self, interests, values, categories):
+        self.interests = interests  # [(tag_id, name, category_slug or "")]
+        self.values = values
+        self.categories = categories  # slugs of categories that hold interests
+
+    @classmethod
+    def load(cls):
+        approved = Tag.objects.filter(status=Tag.Status.APPROVED).order_by("normalized_name")
+        rows = approved.values_list("pk", "name", "category__slug", "kind")
+        interests = [(pk, name, slug or "") for pk, name, slug, kind in rows if kind == "interest"]
+        values = [(pk, name, slug or "") for pk, name, slug, kind in rows if kind == "value"]
+        categories = sorted({slug for _, _, slug in interests if slug})
+        return cls(interests, values, categories)
+
+
+def _zipf_log_weights(rng, count, exponent):
+    """Log-weights 1/(rank + offset)^exponent, the ranks given to tags by a seeded permutation."""
+    ranks = rng.permutation(count) + 1
+    return -exponent * np.log(ranks + POPULARITY_OFFSET)
+
+
+def _popularity(*, pools, seed):
+    """Log-weights of interests and values; they depend on the seed only, so every run with
+    that seed (and the demo login) agrees on which tags are popular."""
+    rng = np.random.default_rng([seed, 0])
+    return (
+        _zipf_log_weights(rng, len(pools.interests), POPULARITY_EXPONENT),
+        _zipf_log_weights(rng, len(pools.values), VALUE_POPULARITY_EXPONENT),
+    )
+
+
+def _sample_without_replacement(rng, log_weights, counts):
+    """For each row, `counts[row]` distinct columns drawn proportionally to exp(log_weights).
+
+    Gumbel top-k: adding Gumbel noise to log-weights and keeping the k largest is the same
+    as drawing k items one by one without replacement, for a whole batch at once.
+    """
+    keys = log_weights + rng.gumbel(size=log_weights.shape)
+    largest = int(counts.max())
+    top = np.argpartition(-keys, largest - 1, axis=1)[:, :largest]
+    order = np.argsort(-np.take_along_axis(keys, top, axis=1), axis=1)
+    top = np.take_along_axis(top, order, axis=1)
+    return [top[row, : counts[row]] for row in range(len(counts))]
+
+
+class Seeder:
+    """Makes batches of demo people; all randomness comes from one seed."""
+
+    def __init__(self, *, pools, seed, start):
+        self.pools = pools
+        self.number = start
+        self.rng = np.random.default_rng([seed, start])
+        self.text_random = random.Random(f"{seed}-{start}")
+        self.fakers = []
+        for index, (locale, *_rest) in enumerate(PLACES):
+            faker = Faker(locale)
+            faker.seed_instance(seed * 1_000_003 + start * 31 + index)
+            self.fakers.append(faker)
+        weights = np.array([place[3] for place in PLACES], dtype=float)
+        self.place_weights = weights / weights.sum()
+        self.password = make_password(settings.INTCH_DEMO_PASSWORD)
+        self.now = timezone.now()
+
+        self.interest_ids = np.array([pk for pk, _, _ in pools.interests])
+        self.interest_names = [name for _, name, _ in pools.interests]
+        self.value_ids = np.array([pk for pk, _, _ in pools.values])
+        self.value_names = [name for _, name, _ in pools.values]
+        self.interest_log_weights, self.value_log_weights = _popularity(pools=pools, seed=seed)
+        category_index = {slug: index for index, slug in enumerate(pools.categories)}
+        self.tag_category = np.array(
+            [category_index.get(slug, -1) for _, _, slug in pools.interests]
+        )
+        careers = [slug for slug in pools.categories if slug in CAREERS] or pools.categories
+        self.careers = careers or [""]
+        # -3 matches no tag: a career outside the taxonomy favours nothing.
+        self.career_category = np.array([category_index.get(slug, -3) for slug in self.careers])
+        career_weights = np.array(
+            [CAREERS.get(slug, ("", (), 1))[2] for slug in self.careers], dtype=float
+        )
+        self.career_weights = career_weights / career_weights.sum()
+        goal_weights = np.array([GOAL_WEIGHTS.get(code, 1) for code in GOALS], dtype=float)
+        self.goal_log_weights = np.log(goal_weights / goal_weights.sum())
+
+    def create_batch(self, *, size):
+        """Create `size` people in one transaction; return how many rows of each kind."""
+        if size <= 0:
+            return {"people": 0, "interests": 0, "values": 0}
+        rng = self.rng
+        places = rng.choice(len(PLACES), size=size, p=self.place_weights)
+        careers = rng.choice(len(self.careers), size=size, p=self.career_weights)
+        pastimes = np.where(
+            rng.random(size) < 0.6, rng.integers(0, max(len(self.pools.categories), 1), size), -2
+        )
+        interest_counts = np.clip(
+            np.rint(rng.lognormal(math.log(11), 0.45, size)), *INTEREST_RANGE
+        ).astype(int)
+        interest_counts = np.minimum(interest_counts, len(self.interest_ids))
+        value_counts = np.clip(rng.poisson(1.8, size) + 1, *VALUE_RANGE).astype(int)
+        value_counts = np.minimum(value_counts, len(self.value_ids))
+        goal_counts = rng.choice(3, size=size, p=GOAL_COUNT_WEIGHTS) + 1
+        days_ago = rng.uniform(0, 365, size)
+        onboarding_minutes = rng.uniform(2, 45, size)
+        discoverable = rng.random(size) < DISCOVERABLE_SHARE
+        open_to_meet = rng.random(size) < OPEN_TO_MEET_SHARE
+        with_bio = rng.random(size) < BIO_SHARE
+        years = rng.integers(2, 25, size)
+
+        career_category = self.career_category[careers]
+        home = (self.tag_category[None, :] == career_category[:, None]) | (
+            self.tag_category[None, :] == pastimes[:, None]
+        )
+        interest_log_weights = (
+            self.interest_log_weights[None, :] + math.log(HOME_CATEGORY_BOOST) * home
+        )
+        chosen_interests = _sample_without_replacement(rng, interest_log_weights, interest_counts)
+        chosen_values = _sample_without_replacement(
+            rng, np.broadcast_to(self.value_log_weights, (size, len(self.value_ids))), value_counts
+        )
+        chosen_goals = _sample_without_replacement(
+            rng, np.broadcast_to(self.goal_log_weights, (size, len(GOALS))), goal_counts
+        )
+
+        users, profiles = [], []
+        User = get_user_model()
+        for row in range(size):
+            _locale, country, cities, _weight = PLACES[places[row]]
+            faker = self.fakers[places[row]]
+            first_name, last_name = faker.first_name(), faker.last_name()
+            created_at = self.now - timedelta(days=float(days_ago[row]))
+            email = f"demo-{self.number}@{DEMO_DOMAIN}"
+            users.append(
+                User(
+                    username=f"demo-{self.number}",
+                    email=email,
+                    password=self.password,
+                    first_name=first_name[:150],
+                    last_name=last_name[:150],
+                    date_joined=created_at,
+                )
+            )
+            self.number += 1
+            career = self.careers[careers[row]]
+            industry, titles, _ = CAREERS.get(career, ("", GENERIC_TITLES, 1))
+            title = self.text_random.choice(titles)
+            company = self._company(faker, last_name, founder=career == "entrepreneurship")
+            city = self.text_random.choice(cities)
+            goals = [GOALS[index] for index in chosen_goals[row]]
+            interest_names = [self.interest_names[i] for i in chosen_interests[row]]
+            value_names = [self.value_names[i] for i in chosen_values[row]]
+            bio = ""
+            if with_bio[row]:
+                bio = self._bio(
+                    title=title,
+                    company=company,
+                    city=city,
+                    industry=industry or "my field",
+                    years=int(years[row]),
+                    interests=interest_names,
+                    values=value_names,
+                    goals=goals,
+                )
+            profiles.append(
+                Profile(
+                    display_name=f"{first_name} {last_name}"[:80],
+                    headline=(
+                        f"{title} at {company}" if company else f"Freelance {_lower_title(title)}"
+                    )[:120],
+                    bio=bio,
+                    city=city,
+                    country=country,
+                    current_role=title,
+                    company=company[:100],
+                    industry=industry,
+                    goal_bits=goals_to_bits(goals),
+                    open_to_meet=bool(open_to_meet[row]),
+                    discoverable=bool(discoverable[row]),
+                    onboarded_at=created_at + timedelta(minutes=float(onboarding_minutes[row])),
+                    created_at=created_at,
+                )
+            )
+        with transaction.atomic():
+            User.objects.bulk_create(users, batch_size=1000)
+            EmailAddress.objects.bulk_create(
+                [
+                    EmailAddress(user_id=user.pk, email=user.email, verified=True, primary=True)
+                    for user in users
+                ],
+                batch_size=1000,
+            )
+            for user, profile in zip(users, profiles, strict=True):
+                profile.user_id = user.pk
+            Profile.objects.bulk_create(profiles, batch_size=1000)
+            interests = [
+                TaggedInterest(content_object_id=profile.pk, tag_id=int(self.interest_ids[i]))
+                for profile, picks in zip(profiles, chosen_interests, strict=True)
+                for i in picks
+            ]
+            values = [
+                TaggedValue(content_object_id=profile.pk, tag_id=int(self.value_ids[i]))
+                for profile, picks in zip(profiles, chosen_values, strict=True)
+                for i in picks
+            ]
+            TaggedInterest.objects.bulk_create(interests, batch_size=5000)
+            TaggedValue.objects.bulk_create(values, batch_size=5000)
+        return {"people": size, "interests": len(interests), "values": len(values)}
+
+    def _company(self, faker, last_name, *, founder):
+        """A company name, or "" for a freelancer."""
+        roll = self.text_random.random()
+        if roll < FREELANCE_SHARE and not founder:
+            return ""
+        if roll < 0.3 or founder:
+            return f"{last_name} {self.text_random.choice(COMPANY_SUFFIXES)}"
+        return faker.company()
+
+    def _bio(self, *, title, company, city, industry, years, interests, values, goals):
+        pick = self.text_random
+        fields = {
+            "title": title,
+            "title_lower": _lower_title(title),
+            "company": company,
+            "city": city,
+            "industry": industry.lower(),
+            "years": years,
+            "first": _lower_first(interests[0]),
+            "second": _lower_first(interests[1 % len(interests)]),
+            "third": _lower_first(interests[-1]),
+            "value": _lower_first(values[0]),
+        }
+        sentences = [pick.choice(BIO_OPENINGS if company else FREELANCE_BIO_OPENINGS)]
+        sentences += pick.sample(BIO_MIDDLES, k=pick.randint(1, 2))
+        text = " ".join(sentence.format(**fields) for sentence in sentences)
+        return f"{text} {GOAL_SENTENCES[goals[0]]}"
+
+
+def _lower_title(title):
+    """'Software engineer' -> 'software engineer'; 'CTO' and 'UX researcher' stay."""
+    first_word = title.split(" ", 1)[0]
+    if first_word[1:].islower():
+        return title[0].lower() + title[1:]
+    return title
+
+
+def _lower_first(text):
+    """'Machine learning' -> 'machine learning'; 'AI safety', 'DevOps' and 'Python' stay."""
+    first_word = text.split(" ", 1)[0]
+    if first_word in PROPER_NOUNS or not first_word[1:].islower():
+        return text
+    return text[0].lower() + text[1:]
+
+
+def demo_login_ensure(*, pools, seed, stdout):
+    """The fixed demo login: created once with a complete profile, kept afterwards."""
+    User = get_user_model()
+    password = settings.INTCH_DEMO_PASSWORD
+    user = User.objects.filter(email=DEMO_LOGIN_EMAIL).first()
+    with transaction.atomic():
+        if user is None:
+            user = User.objects.create_user(
+                username="demo", email=DEMO_LOGIN_EMAIL, password=password
+            )
+            stdout.write(f"Created the demo login {DEMO_LOGIN_EMAIL}.")
+        elif not user.check_password(password):
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            stdout.write(f"Reset the password of {DEMO_LOGIN_EMAIL} to the demo password.")
+        EmailAddress.objects.update_or_create(
+            user=user, email=DEMO_LOGIN_EMAIL, defaults={"verified": True, "primary": True}
+        )
+        profile, _ = Profile.objects.get_or_create(user=user)
+        if (
+            profile.onboarded_at
+            and profile.interest_items.exists()
+            and profile.value_items.exists()
+        ):
+            return user
+        # Popular tags, so the demo login has plenty of matches to look at.
+        interest_weights, value_weights = _popularity(pools=pools, seed=seed)
+        interests = [pools.interests[i] for i in np.argsort(-interest_weights)[:12]]
+        values = [pools.values[i] for i in np.argsort(-value_weights)[:3]]
+        profile.display_name = profile.display_name or "Alex Morgan"
+        profile.headline = profile.headline or "Product engineer trying out intch"
+        profile.bio = profile.bio or (
+            "This is the shared demo account. Have a look at your matches, open a few "
+            "profiles and send someone a request: every other person here is made up."
+        )
+        profile.city = profile.city or "Amsterdam"
+        profile.country = profile.country or "Netherlands"
+        profile.current_role = profile.current_role or "Product engineer"
+        profile.company = profile.company or "intch"
+        profile.industry = profile.industry or "Software"
+        profile.goal_bits = profile.goal_bits or goals_to_bits(
+            ["meet_peers", "learn", "find_cofounder"]
+        )
+        profile.onboarded_at = profile.onboarded_at or timezone.now()
+        profile.save()
+        TaggedInterest.objects.bulk_create(
+            [TaggedInterest(content_object=profile, tag_id=pk) for pk, _, _ in interests],
+            ignore_conflicts=True,
+        )
+        TaggedValue.objects.bulk_create(
+            [TaggedValue(content_object=profile, tag_id=pk) for pk, _, _ in values],
+            ignore_conflicts=True,
+        )
+    return user

@@ -148,6 +148,7 @@ def _tag_picker(request, *, profile, kind, template, context, on_saved):
         "limits": services.INTEREST_LIMITS if kind == Tag.Kind.INTEREST else services.VALUE_LIMITS,
         "categories": selectors.tags_by_category(kind=kind),
         "selected_ids": {tag.pk for tag in selected},
+        "save_label": "Continue" if "step" in context else "Save",
     }
     if request.htmx and request.method == "POST":
         return render(request, "profiles/partials/_tag_picker.html", {"picker": picker})

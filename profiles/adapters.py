@@ -19,8 +19,9 @@ class AccountAdapter(DefaultAccountAdapter):
         return reverse("profiles:onboarding")
 
     def get_login_redirect_url(self, request):
-        profile = getattr(request.user, "profile", None)
-        if profile is not None and profile.onboarded_at is None:
+        from profiles.services import profile_ensure
+
+        if profile_ensure(user=request.user).onboarded_at is None:
             return reverse("profiles:onboarding")
         return super().get_login_redirect_url(request)
 

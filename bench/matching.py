@@ -1,0 +1,422 @@
+"""Benchmark of matching/engine.py against sparse_dot_topn, a dense NumPy baseline and PostgreSQL.
+
+Usage:
+    python bench/matching.py --users 10000 100000 [--k 100] [--seed 1]
+        [--skip-dense-above 20000] [--workers 2] [--sample 200]
+
+Needs numpy and scipy; sparse_dot_topn, psutil and psycopg (3) are optional (their rows print
+"skipped" when missing). The PostgreSQL baseline runs only when DATABASE_URL starts with postgres.
+Times are wall-clock seconds; "cpu" is process CPU time (all threads), which is steadier than wall
+time on a shared machine. Peak memory is the peak RSS (ru_maxrss) of a fresh child process that
+loads the input arrays, builds the matrix and computes every list, outputs included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from matching import engine as E  # noqa: E402
+
+N_TAGS = 2000
+
+
+def make_population(n_people, n_tags=N_TAGS, seed=1, min_tags=5, max_tags=30, zipf=0.6):
+    """Synthetic people: 5..30 tags each drawn without replacement with Zipf(0.6) popularity."""
+    rng = np.random.default_rng(seed)
+    logp = np.log(np.arange(1, n_tags + 1, dtype=np.float64) ** -zipf)
+    logp = (logp - np.log(np.exp(logp).sum())).astype(np.float32)
+    lens = rng.integers(min_tags, max_tags + 1, size=n_people)
+    rows, cols = [], []
+    for s in range(0, n_people, 5000):
+        e = min(n_people, s + 5000)
+        # Gumbel top-k = weighted sampling without replacement
+        keys = rng.gumbel(size=(e - s, n_tags)).astype(np.float32) + logp
+        top = np.argpartition(-keys, max_tags, axis=1)[:, :max_tags]
+        top = np.take_along_axis(top, np.argsort(-np.take_along_axis(keys, top, 1), axis=1), 1)
+        keep = np.arange(max_tags)[None, :] < lens[s:e, None]
+        rows.append(np.repeat(np.arange(s, e), lens[s:e]))
+        cols.append(top[keep])
+    rows = np.concatenate(rows).astype(np.int32)
+    cols = np.concatenate(cols).astype(np.int32)
+    tag_is_value = rng.random(n_tags) < 0.2
+    n_goals = rng.integers(1, 4, size=n_people)
+    goal_bits = np.zeros(n_people, dtype=np.uint16)
+    for j in range(3):
+        bit = rng.integers(0, len(E.GOALS), size=n_people)
+        goal_bits |= np.where(j < n_goals, 1 << bit, 0).astype(np.uint16)
+    return rows, cols, tag_is_value, goal_bits
+
+
+def _load(path):
+    d = np.load(path)
+    return d["rows"], d["cols"], d["tag_is_value"], d["goal_bits"], int(d["n"])
+
+
+def _build(path, goals=True):
+    rows, cols, tiv, gb, n = _load(path)
+    w = E.EngineWeights() if goals else E.EngineWeights(goal_bonus=0.0)
+    return E.build_matrix(rows, cols, n, N_TAGS, tiv, gb, weights=w), n
+
+
+def _child_full(path, k, goals, start, stop, queue):
+    """Child process: build, compute lists for rows [start, stop), report times and peak RSS."""
+    t0 = time.perf_counter()
+    P, n = _build(path, goals)
+    t1 = time.perf_counter()
+    c0 = time.process_time()
+    res = E.top_k(P, np.arange(start, min(stop, n)), k)
+    t2 = time.perf_counter()
+    queue.put(
+        {
+            "build": t1 - t0,
+            "wall": t2 - t1,
+            "cpu": time.process_time() - c0,
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "filled": float((res.indices >= 0).mean()),
+        }
+    )
+
+
+def run_children(path, k, goals, parts, n):
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    bounds = np.linspace(0, n, parts + 1).astype(int)
+    t0 = time.perf_counter()
+    procs = [
+        ctx.Process(target=_child_full, args=(path, k, goals, bounds[i], bounds[i + 1], queue))
+        for i in range(parts)
+    ]
+    for p in procs:
+        p.start()
+    out = [queue.get() for _ in procs]
+    for p in procs:
+        p.join()
+    return out, time.perf_counter() - t0
+
+
+def sdt_full(P, k):
+    try:
+        from sparse_dot_topn import sp_matmul_topn
+    except ImportError:
+        return None
+    X = P.X
+    t0, c0 = time.perf_counter(), time.process_time()
+    C = sp_matmul_topn(X, P.XT, top_n=k + 1, n_threads=2)  # includes self: ask k + 1
+    return C.tocsr(), time.perf_counter() - t0, time.process_time() - c0
+
+
+def dense_full(P, k, block=1000):
+    Xd = P.X.toarray()
+    n = Xd.shape[0]
+    idx = np.empty((n, k), dtype=np.int64)
+    val = np.empty((n, k), dtype=np.float32)
+    t0, c0 = time.perf_counter(), time.process_time()
+    for s in range(0, n, block):
+        S = Xd[s : s + block] @ Xd.T
+        S[np.arange(S.shape[0]), np.arange(s, s + S.shape[0])] = -1.0
+        part = np.argpartition(-S, k, axis=1)[:, :k]
+        idx[s : s + block] = part
+        val[s : s + block] = np.take_along_axis(S, part, 1)
+    return (idx, val), time.perf_counter() - t0, time.process_time() - c0
+
+
+def postgres_baseline(P, n, k, sample_rows):
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return "skipped (DATABASE_URL is not a postgres URL)"
+    try:
+        import psycopg
+    except ImportError:
+        return "skipped (psycopg 3 not importable)"
+    X = P.X.tocoo()
+    out = {}
+    with psycopg.connect(url, autocommit=True) as conn:
+        cur = conn.cursor()
+        cur.execute("CREATE TEMP TABLE person_tag (person int, tag int, weight real)")
+        with cur.copy("COPY person_tag (person, tag, weight) FROM STDIN") as copy:
+            for r, c, v in zip(X.row.tolist(), X.col.tolist(), X.data.tolist(), strict=True):
+                copy.write_row((r, c, v))
+        cur.execute("CREATE INDEX ON person_tag (tag, person)")
+        cur.execute("CREATE INDEX ON person_tag (person)")
+        cur.execute("ANALYZE person_tag")
+        single = """
+            SELECT b.person, SUM(a.weight * b.weight) AS s
+            FROM person_tag a JOIN person_tag b ON a.tag = b.tag AND b.person <> a.person
+            WHERE a.person = %s GROUP BY b.person ORDER BY s DESC, b.person LIMIT %s"""
+        times = []
+        scores = {}
+        for r in sample_rows[:50]:
+            t0 = time.perf_counter()
+            cur.execute(single, (int(r), k))
+            rows = cur.fetchall()
+            times.append(time.perf_counter() - t0)
+            scores[int(r)] = np.array([s for _, s in rows], dtype=np.float64)
+        out["single_median"] = statistics.median(times)
+        out["single_scores"] = scores
+        if n <= 20000:
+            full = """
+                SELECT p, q, s FROM (
+                  SELECT p, q, s, row_number() OVER (PARTITION BY p ORDER BY s DESC, q) AS rn
+                  FROM (SELECT a.person AS p, b.person AS q, SUM(a.weight * b.weight) AS s
+                        FROM person_tag a JOIN person_tag b
+                          ON a.tag = b.tag AND a.person <> b.person
+                        GROUP BY a.person, b.person) pairs) ranked
+                WHERE rn <= %s"""
+            t0 = time.perf_counter()
+            cur.execute(full, (k,))
+            nrows = len(cur.fetchall())
+            out["full"] = time.perf_counter() - t0
+            out["full_rows"] = nrows
+    return out
+
+
+def agree(engine_scores, other_scores, tol=1e-5):
+    """Compare sorted score multisets row by row (tolerant to ties); return share of rows equal."""
+    ok = 0
+    for a, b in zip(engine_scores, other_scores, strict=True):
+        a, b = np.sort(a)[::-1], np.sort(b)[::-1]
+        ok += len(a) == len(b) and bool(np.all(np.abs(a - b) <= tol))
+    return ok / max(1, len(engine_scores))
+
+
+def load_note():
+    la = os.getloadavg()
+    return f"load {la[0]:.1f}/{la[1]:.1f}"
+
+
+def bench_size(n, args, tmp):
+    k = args.k
+    print(f"\n=== {n:,} people, {N_TAGS} tags, k={k} ===", flush=True)
+    t0 = time.perf_counter()
+    rows, cols, tiv, gb = make_population(n, seed=args.seed)
+    df = np.bincount(cols, minlength=N_TAGS)
+    print(
+        f"population: {time.perf_counter() - t0:.1f}s, {len(rows):,} person-tags, "
+        f"top tag held by {df.max() / n:.1%}, rarest by {df.min()} people",
+        flush=True,
+    )
+    path = os.path.join(tmp, f"pop{n}.npz")
+    np.savez(path, rows=rows, cols=cols, tag_is_value=tiv, goal_bits=gb, n=n)
+    R = {"n": n}
+    rng = np.random.default_rng(args.seed)
+    sample = np.sort(rng.choice(n, size=min(args.sample, n), replace=False))
+
+    # engine, full recompute in a fresh child (peak RSS), product weights and cosine-only
+    for goals, key in ((True, "engine"), (False, "engine_nogoal")):
+        out, _ = run_children(path, k, goals, 1, n)
+        o = out[0]
+        R[key] = o
+        print(
+            f"{key}: build {o['build']:.2f}s, full top-{k} {o['wall']:.1f}s wall / "
+            f"{o['cpu']:.1f}s cpu, peak RSS {o['rss_mb']:.0f} MB ({load_note()})",
+            flush=True,
+        )
+    # same run split over worker processes
+    if args.workers > 1:
+        out, wall = run_children(path, k, True, args.workers, n)
+        slowest = max(o["wall"] for o in out)
+        R["parallel"] = {
+            "wall_compute": slowest,
+            "wall_total": wall,
+            "rss_mb": [o["rss_mb"] for o in out],
+        }
+        print(
+            f"engine x{args.workers} processes: slowest worker {slowest:.1f}s compute, "
+            f"{wall:.1f}s end to end (spawn + build included); speed-up "
+            f"{R['engine']['wall'] / slowest:.2f}x ({load_note()})",
+            flush=True,
+        )
+
+    P, _ = _build(path, True)
+    Pn, _ = _build(path, False)
+    # single-person update
+    times = []
+    for r in sample:
+        t = time.perf_counter()
+        E.top_k(P, np.array([r]), k)
+        times.append(time.perf_counter() - t)
+    R["single_ms"] = statistics.median(times) * 1e3
+    R["single_p95_ms"] = float(np.percentile(times, 95)) * 1e3
+    print(
+        f"single-person update: median {R['single_ms']:.2f} ms, p95 {R['single_p95_ms']:.2f} ms",
+        flush=True,
+    )
+    ex = E.top_k(Pn, sample, k)
+    eng_scores = [ex.cosine[i][ex.indices[i] >= 0].astype(np.float64) for i in range(len(sample))]
+
+    # sparse_dot_topn
+    res = sdt_full(Pn, k)
+    if res is None:
+        R["sdt"] = None
+        print("sparse_dot_topn: skipped (not installed)")
+    else:
+        C, wall, cpu = res
+        R["sdt"] = {"wall": wall, "cpu": cpu}
+        other = []
+        for r in sample:
+            lo, hi = C.indptr[r], C.indptr[r + 1]
+            cols_r, vals_r = C.indices[lo:hi], C.data[lo:hi]
+            keep = cols_r != r
+            vals_r = np.sort(vals_r[keep])[::-1][:k]
+            other.append(vals_r.astype(np.float64))
+        R["sdt"]["agree"] = agree(eng_scores, other)
+        print(
+            f"sparse_dot_topn (2 threads): {wall:.1f}s wall / {cpu:.1f}s cpu; "
+            f"score agreement on {len(sample)} people: {R['sdt']['agree']:.1%} ({load_note()})",
+            flush=True,
+        )
+
+    # dense NumPy baseline
+    if n > args.skip_dense_above:
+        R["dense"] = None
+        print(
+            f"dense NumPy baseline: skipped above {args.skip_dense_above:,} people "
+            f"(O(n^2 * tags) = {2 * n * n * N_TAGS / 1e12:.0f} TFLOP and "
+            f"{n * N_TAGS * 4 / 1e9:.1f} GB dense matrix; use --skip-dense-above)",
+            flush=True,
+        )
+    else:
+        (idx, val), wall, cpu = dense_full(Pn, k)
+        other = [np.sort(val[r][val[r] > 0]).astype(np.float64) for r in sample]
+        R["dense"] = {"wall": wall, "cpu": cpu, "agree": agree(eng_scores, other)}
+        print(
+            f"dense NumPy baseline: {wall:.1f}s wall / {cpu:.1f}s cpu; agreement "
+            f"{R['dense']['agree']:.1%}",
+            flush=True,
+        )
+
+    # PostgreSQL
+    pg = postgres_baseline(Pn, n, k, sample)
+    if isinstance(pg, str):
+        R["pg"] = None
+        print(f"PostgreSQL self-join: {pg}")
+    else:
+        other = [pg["single_scores"][int(r)] for r in sample[:50]]
+        pg["agree"] = agree(eng_scores[:50], other, tol=1e-4)
+        R["pg"] = pg
+        msg = f"PostgreSQL self-join: single person median {pg['single_median'] * 1e3:.0f} ms"
+        if "full" in pg:
+            msg += f", full recompute {pg['full']:.1f}s"
+        print(msg + f"; agreement {pg['agree']:.1%} (float4 weights, tol 1e-4)", flush=True)
+
+    # approximate mode recall against exact
+    if n >= args.approx_from:
+        q = sample if len(sample) >= 200 else np.arange(min(n, 200))
+        exact = E.top_k(P, q, k)
+        for m, cap, resc in ((8, 2000, 400), (12, 5000, 800)):
+            C = E.build_candidate_index(P, rare_tags=m, posting_cap=cap, rescore=resc)
+            c0 = time.process_time()
+            ap = E.top_k(P, q, k, candidates=C)
+            cpu = time.process_time() - c0
+            hits = sum(
+                len(
+                    set(ap.indices[i][ap.indices[i] >= 0])
+                    & set(exact.indices[i][exact.indices[i] >= 0])
+                )
+                for i in range(len(q))
+            )
+            rec = hits / max(1, int((exact.indices >= 0).sum()))
+            R.setdefault("approx", []).append((m, cap, resc, rec, cpu / len(q) * n))
+            print(
+                f"approximate mode (rarest {m} tags, {cap} holders/tag, rescore {resc}): "
+                f"recall@{k} {rec:.3f}; cpu extrapolated to all {n:,}: {cpu / len(q) * n:.0f}s",
+                flush=True,
+            )
+    return R
+
+
+def _fmt(value, spec, missing="-"):
+    return missing if value is None else format(value, spec)
+
+
+def table(results, k):
+    print(f"\n=== summary, k={k} (seconds; cpu = process CPU time, all threads) ===")
+    cols = (
+        "people",
+        "engine wall/cpu",
+        "no-goal wall/cpu",
+        "x2 procs",
+        "peak RSS",
+        "1-person",
+        "sdt wall/cpu",
+        "sdt/engine cpu",
+        "dense",
+        "pg full / 1p",
+    )
+    rows = []
+    for R in results:
+        e, en = R["engine"], R["engine_nogoal"]
+        par, sdt, dense, pg = R.get("parallel"), R.get("sdt"), R.get("dense"), R.get("pg")
+        sdt_txt = f"{sdt['wall']:.1f}/{sdt['cpu']:.1f}" if sdt else "skipped"
+        ratio = f"{sdt['cpu'] / e['cpu']:.2f} / {sdt['cpu'] / en['cpu']:.2f}" if sdt else "-"
+        if pg:
+            pg_txt = f"{_fmt(pg.get('full'), '.1f')} / {pg['single_median'] * 1e3:.0f}ms"
+        else:
+            pg_txt = "skipped"
+        rows.append(
+            (
+                f"{R['n']:,}",
+                f"{e['wall']:.1f}/{e['cpu']:.1f}",
+                f"{en['wall']:.1f}/{en['cpu']:.1f}",
+                _fmt(par["wall_compute"] if par else None, ".1f"),
+                f"{e['rss_mb']:.0f} MB",
+                f"{R['single_ms']:.2f} ms",
+                sdt_txt,
+                ratio,
+                _fmt(dense["wall"] if dense else None, ".1f", "skipped"),
+                pg_txt,
+            )
+        )
+    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(cols)]
+    print(" | ".join(c.rjust(w) for c, w in zip(cols, widths, strict=True)))
+    print("-+-".join("-" * w for w in widths))
+    for r in rows:
+        print(" | ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)))
+    print(
+        "sdt/engine cpu: sparse_dot_topn CPU time / engine CPU time, for the engine with goals "
+        "(product weights) / cosine only; above 1 means the engine uses less CPU."
+    )
+    for R in results:
+        for m, cap, resc, rec, cpu in R.get("approx", []):
+            print(
+                f"approx @ {R['n']:,}: rarest {m} tags, {cap} holders/tag, rescore {resc}: "
+                f"recall@{k} {rec:.3f}, cpu extrapolated {cpu:.0f}s "
+                f"(exact: {R['engine']['cpu']:.0f}s)"
+            )
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--users", type=int, nargs="+", default=[10000, 100000])
+    ap.add_argument("--k", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--skip-dense-above", type=int, default=20000)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--sample", type=int, default=200)
+    ap.add_argument("--approx-from", type=int, default=100000, help="measure approx mode from n")
+    args = ap.parse_args(argv)
+    print(
+        f"python {sys.version.split()[0]}, numpy {np.__version__}, scipy "
+        f"{__import__('scipy').__version__}, {os.cpu_count()} CPUs, {load_note()}"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        results = [bench_size(n, args, tmp) for n in args.users]
+    table(results, args.k)
+
+
+if __name__ == "__main__":
+    main()

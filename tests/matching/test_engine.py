@@ -1,0 +1,365 @@
+"""Tests of the pure matching engine (numpy/scipy only; no Django needed)."""
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from matching import engine as E  # noqa: E402
+
+NO_GOALS = E.EngineWeights(goal_bonus=0.0)
+
+
+def _build(person_tags, n_tags, *, values=(), goals=None, weights=NO_GOALS, n_common=8):
+    rows = [p for p, tags in enumerate(person_tags) for _ in tags]
+    cols = [t for tags in person_tags for t in tags]
+    is_value = np.zeros(n_tags, dtype=bool)
+    is_value[list(values)] = True
+    bits = None
+    if goals is not None:
+        bits = np.array([E.encode_goals(g) for g in goals], dtype=np.uint16)
+    return E.build_matrix(
+        np.array(rows, dtype=np.int32),
+        np.array(cols, dtype=np.int32),
+        len(person_tags),
+        n_tags,
+        is_value,
+        bits,
+        weights=weights,
+        n_common=n_common,
+    )
+
+
+def _population(n, n_tags=300, seed=0, value_share=0.2):
+    """Random people with 3..15 Zipf-popular tags and 1..3 random goals."""
+    rng = np.random.default_rng(seed)
+    pop = np.arange(1, n_tags + 1, dtype=np.float64) ** -0.6
+    pop /= pop.sum()
+    person_tags = [
+        sorted(rng.choice(n_tags, size=int(rng.integers(3, 16)), replace=False, p=pop).tolist())
+        for _ in range(n)
+    ]
+    goals = [
+        list(rng.choice(E.GOALS, size=int(rng.integers(1, 4)), replace=False)) for _ in range(n)
+    ]
+    values = np.flatnonzero(rng.random(n_tags) < value_share)
+    return person_tags, goals, values
+
+
+def _brute_force(person_tags, n_tags, values, goals, weights):
+    """Dense float64 reference: full score matrix, -inf where not a candidate."""
+    n = len(person_tags)
+    A = np.zeros((n, n_tags))
+    for p, tags in enumerate(person_tags):
+        A[p, tags] = 1.0
+    df = A.sum(axis=0)
+    idf = np.log((1 + n) / (1 + df)) + 1
+    w = idf * np.where(np.isin(np.arange(n_tags), values), weights.value_weight, 1.0)
+    X = A * w
+    norms = np.linalg.norm(X, axis=1)
+    X[norms > 0] /= norms[norms > 0, None]
+    cos = X @ X.T
+    bits = np.array([E.encode_goals(g) for g in goals])
+    G = E.goal_complementarity(bits[:, None], bits[None, :], weights.goal_pair_cap)
+    s = (1 - weights.goal_bonus) * cos + weights.goal_bonus * G
+    s[cos <= 1e-12] = -np.inf
+    np.fill_diagonal(s, -np.inf)
+    return s, cos
+
+
+def test_hand_checked_cosines():
+    # 4 people, 3 interest tags, no goals. df: t0=3 (p0,p1,p2), t1=2 (p0,p1), t2=1 (p3).
+    # idf = ln((1+N)/(1+df)) + 1 with N=4: t0 = ln(5/4)+1 = 1.223144, t1 = ln(5/3)+1 = 1.510826.
+    # p0 and p1 both hold {t0, t1}: identical rows -> cosine 1.0 -> score 100.
+    # p2 holds {t0} only: cos(p0, p2) = 1.223144 / sqrt(1.223144^2 + 1.510826^2)
+    #                                 = 1.223144 / 1.943878 = 0.629229 -> score 63.
+    # p3 shares no tag with anyone: no candidates, and never a candidate.
+    P = _build([[0, 1], [0, 1], [0], [2]], 3)
+    res = E.top_k(P, np.arange(4), 3)
+    assert res.indices[0].tolist() == [1, 2, -1]
+    assert res.cosine[0, :2] == pytest.approx([1.0, 0.629229], abs=1e-5)
+    assert res.scores[0].tolist()[:2] == [100, 63]
+    assert res.indices[2].tolist() == [0, 1, -1]  # equal scores: lower row first
+    assert res.cosine[2, 0] == pytest.approx(0.629229, abs=1e-5)
+    assert res.indices[3].tolist() == [-1, -1, -1]
+    assert 3 not in res.indices[:3]
+    assert P.idf[:2] == pytest.approx([1 + math.log(5 / 4), 1 + math.log(5 / 3)])
+
+
+def test_value_weight_counts_less_than_interest():
+    # q holds interest tag 0 and value tag 1 (same df); a shares the interest, b the value.
+    # Value columns are multiplied by 0.8, so the shared interest weighs more.
+    people = [[0, 1], [0, 2], [1, 3], [2, 3]]
+    P = _build(people, 4, values=[1])
+    res = E.top_k(P, np.array([0]), 2)
+    assert res.indices[0].tolist() == [1, 2]
+    assert res.cosine[0, 0] > res.cosine[0, 1]
+
+
+def test_rare_shared_interest_outranks_common_one():
+    # Tag 0 is common (held by 30 people), tag 1 is rare (held by q and `rare` only).
+    # q = {0, 1}; `rare` = {1, 5}; `common` = {0, 6}: same sizes, only rarity differs.
+    filler = [[0, 10 + i] for i in range(28)]
+    people = [[0, 1], [1, 5], [0, 6]] + filler
+    P = _build(people, 40)
+    res = E.top_k(P, np.array([0]), 5)
+    assert res.indices[0, 0] == 1
+    assert list(res.indices[0]).index(2) > 0
+    assert res.scores[0, 0] > res.scores[0, list(res.indices[0]).index(2)]
+
+
+def test_complementary_goals_lift_a_match():
+    # a and b have identical tags (same cosine with q); b wants a mentor while q mentors others.
+    people = [[0, 1, 2], [0, 1, 3], [0, 1, 3], [7, 8]]
+    goals = [["mentor_others"], ["learn"], ["find_mentor"], ["find_mentor"]]
+    w = E.EngineWeights(goal_bonus=0.2)
+    P = _build(people, 9, goals=goals, weights=w)
+    res = E.top_k(P, np.array([0]), 3)
+    assert res.indices[0].tolist() == [2, 1, -1]  # row 3 has the goal but no shared tag
+    assert res.cosine[0, 0] == pytest.approx(res.cosine[0, 1])
+    # goal part is worth exactly 20 points when one complementary pair exists
+    assert res.score_float[0, 0] - res.score_float[0, 1] == pytest.approx(0.2)
+    assert res.goal[0].tolist()[:2] == [1.0, 0.0]
+
+
+def test_goal_alone_does_not_make_a_match():
+    P = _build(
+        [[0], [1]], 2, goals=[["hire"], ["find_job"]], weights=E.EngineWeights(goal_bonus=0.5)
+    )
+    assert E.top_k(P, np.arange(2), 2).indices.tolist() == [[-1, -1], [-1, -1]]
+
+
+def test_complementary_goals_pairs():
+    a = E.encode_goals(["find_mentor", "hire", "meet_peers", "learn"])
+    b = E.encode_goals(["mentor_others", "find_job", "meet_peers", "learn"])
+    assert E.complementary_goals(a, b) == [
+        ("find_mentor", "mentor_others"),
+        ("hire", "find_job"),
+        ("meet_peers", "meet_peers"),
+    ]
+    assert E.complementary_goals(b, a) == [
+        ("mentor_others", "find_mentor"),
+        ("find_job", "hire"),
+        ("meet_peers", "meet_peers"),
+    ]
+    assert E.complementary_goals(E.encode_goals(["learn"]), E.encode_goals(["learn"])) == []
+    pairs = [
+        ("raise_funding", "invest"),
+        ("find_cofounder", "find_cofounder"),
+        ("find_clients", "find_partners"),
+    ]
+    for x, y in pairs:
+        assert E.complementary_goals(E.encode_goals([x]), E.encode_goals([y])) == [(x, y)]
+    assert E.decode_goals(a) == ["find_mentor", "hire", "meet_peers", "learn"]
+
+
+def test_reasons_rarest_first():
+    idf = np.array([1.2, 3.0, 2.0, 3.0, 5.0])
+    tags, goals = E.reasons(
+        [0, 1, 2, 3],
+        [3, 2, 1, 0, 4],
+        idf,
+        E.encode_goals(["invest"]),
+        E.encode_goals(["raise_funding"]),
+    )
+    assert tags == [1, 3, 2, 0]  # idf desc; equal idf -> lower tag id first
+    assert goals == [("invest", "raise_funding")]
+    P = _build([[0, 1, 2], [1, 2], [0, 1]], 3)
+    r = E.pair_reasons(P, 0, 1)
+    assert r["tags"] == sorted([1, 2], key=lambda t: (-P.idf[t], t)) and r["goals"] == []
+
+
+@pytest.mark.parametrize("n_common", [0, 3, 8, 40])
+@pytest.mark.parametrize(
+    "weights",
+    [
+        E.EngineWeights(),
+        NO_GOALS,
+        E.EngineWeights(value_weight=0.5, goal_bonus=0.3, goal_pair_cap=2),
+    ],
+)
+def test_exact_against_brute_force(n_common, weights):
+    person_tags, goals, values = _population(400, seed=n_common + 7)
+    P = _build(person_tags, 300, values=values, goals=goals, weights=weights, n_common=n_common)
+    s, cos = _brute_force(person_tags, 300, values, goals, weights)
+    k = 25
+    res = E.top_k(P, np.arange(400), k, block_size=37)
+    for i in range(400):
+        finite = np.sort(s[i][np.isfinite(s[i])])[::-1][:k]
+        got = res.score_float[i][res.indices[i] >= 0]
+        assert len(got) == len(finite)
+        np.testing.assert_allclose(got, finite, atol=1e-5)
+        idx = res.indices[i][res.indices[i] >= 0]
+        np.testing.assert_allclose(s[i, idx], got, atol=1e-5)
+        np.testing.assert_allclose(cos[i, idx], res.cosine[i][: len(idx)], atol=1e-5)
+        assert np.all(np.diff(got) <= 1e-12)
+    assert np.array_equal(res.scores, E.score_points(res.score_float))
+
+
+def test_self_excluded_and_ineligible_never_suggested():
+    person_tags, goals, values = _population(300, seed=3)
+    P = _build(person_tags, 300, values=values, goals=goals, weights=E.EngineWeights())
+    rng = np.random.default_rng(1)
+    eligible = rng.random(300) > 0.2
+    pairs = rng.integers(0, 300, size=(2000, 2))
+    for exclude in (
+        pairs,
+        E.exclusion_matrix(pairs, 300),
+        sp.coo_matrix(E.exclusion_matrix(pairs, 300)),
+    ):
+        res = E.top_k(P, np.arange(300), 30, eligible=eligible, exclude=exclude)
+        excluded = set(map(tuple, pairs.tolist()))
+        for i in range(300):
+            idx = res.indices[i][res.indices[i] >= 0]
+            assert i not in idx
+            assert eligible[idx].all()
+            assert not any((i, int(j)) in excluded for j in idx)
+    # ineligible people still get their own list when queried
+    assert (res.indices[~eligible, 0] >= 0).any()
+    # symmetric exclusion blocks both directions
+    m = E.exclusion_matrix(np.array([[0, 1]]), 300, symmetric=True)
+    assert m[0, 1] and m[1, 0]
+
+
+def test_exclusion_does_not_cost_a_slot():
+    # excluding someone must still return the next best k, not k - 1
+    people = [[0, 1]] + [[0, 1, 2 + i] for i in range(6)]
+    P = _build(people, 10)
+    full = E.top_k(P, np.array([0]), 3)
+    res = E.top_k(P, np.array([0]), 3, exclude=np.array([[0, int(full.indices[0, 0])]]))
+    assert res.indices[0].tolist() == full.indices[0].tolist()[1:] + [
+        E.top_k(P, np.array([0]), 4).indices[0, 3]
+    ]
+
+
+def test_deterministic_tie_break_lower_row_first():
+    people = [[0, 1]] + [[0, 1, 2]] * 6  # rows 1..6 are identical
+    P = _build(people, 3)
+    res = E.top_k(P, np.array([0]), 4)
+    assert res.indices[0].tolist() == [1, 2, 3, 4]
+    assert len(set(res.score_float[0].tolist())) == 1
+    again = E.top_k(P, np.array([0, 0]), 4, block_size=1)
+    assert again.indices.tolist() == [[1, 2, 3, 4]] * 2
+
+
+def test_chunked_and_single_row_runs_equal_full_run():
+    person_tags, goals, values = _population(500, seed=11)
+    P = _build(person_tags, 300, values=values, goals=goals, weights=E.EngineWeights())
+    full = E.top_k(P, np.arange(500), 20)
+    parts = [
+        E.top_k(P, np.arange(s, min(500, s + 123)), 20, block_size=17) for s in range(0, 500, 123)
+    ]
+    for name in ("indices", "scores", "cosine", "goal", "score_float"):
+        assert np.array_equal(
+            np.concatenate([getattr(p, name) for p in parts]), getattr(full, name)
+        )
+    for i in (0, 77, 499):
+        one = E.top_k(P, np.array([i]), 20)
+        assert np.array_equal(one.indices[0], full.indices[i])
+        assert np.array_equal(one.score_float[0], full.score_float[i])
+
+
+def test_padding_when_fewer_than_k_candidates():
+    P = _build([[0], [0], [1], [1, 2], [3]], 4)
+    res = E.top_k(P, np.arange(5), 3)
+    assert res.indices.tolist() == [
+        [1, -1, -1],
+        [0, -1, -1],
+        [3, -1, -1],
+        [2, -1, -1],
+        [-1, -1, -1],
+    ]
+    assert res.scores[0].tolist() == [100, 0, 0]
+    assert res.indices.dtype == np.int32
+
+
+def test_people_without_tags_get_empty_lists_and_are_never_candidates():
+    P = _build([[0, 1], [], [0], []], 2)
+    res = E.top_k(P, np.arange(4), 3)
+    assert res.indices[1].tolist() == [-1, -1, -1] and res.indices[3].tolist() == [-1, -1, -1]
+    assert 1 not in res.indices and 3 not in res.indices
+
+
+def test_row_scores_match_top_k():
+    person_tags, goals, values = _population(300, seed=5)
+    P = _build(person_tags, 300, values=values, goals=goals, weights=E.EngineWeights())
+    cols, scores, cos = E.row_scores(P, 10)
+    res = E.top_k(P, np.array([10]), 300)
+    idx = res.indices[0][res.indices[0] >= 0]
+    assert sorted(idx.tolist()) == cols.tolist()
+    lookup = dict(zip(cols.tolist(), zip(scores.tolist(), cos.tolist(), strict=True), strict=True))
+    for j, sc, c in zip(idx, res.scores[0], res.cosine[0], strict=False):
+        assert lookup[int(j)][0] == sc
+        assert lookup[int(j)][1] == pytest.approx(float(c), abs=1e-6)
+
+
+def test_weights_argument_overrides_goal_settings_only():
+    person_tags, goals, values = _population(200, seed=9)
+    P = _build(person_tags, 300, values=values, goals=goals, weights=E.EngineWeights())
+    a = E.top_k(P, np.arange(50), 10, weights=NO_GOALS)
+    Pn = _build(person_tags, 300, values=values, goals=goals, weights=NO_GOALS)
+    b = E.top_k(Pn, np.arange(50), 10)
+    assert np.array_equal(a.indices, b.indices)
+    with pytest.raises(ValueError):
+        E.top_k(P, np.arange(5), 10, weights=E.EngineWeights(value_weight=0.3))
+
+
+def test_planted_communities():
+    # 5 communities x 40 people; each community has its own 15 tags; everyone takes 6-10 of
+    # their community's tags plus 2-4 noise tags drawn from 20 globally popular tags.
+    rng = np.random.default_rng(42)
+    n_comm, size, own, popular = 5, 40, 15, 20
+    n_tags = popular + n_comm * own
+    pop_p = np.arange(1, popular + 1, dtype=float) ** -0.6
+    pop_p /= pop_p.sum()
+    people, community = [], []
+    for c in range(n_comm):
+        base = popular + c * own
+        for _ in range(size):
+            mine = rng.choice(own, size=int(rng.integers(6, 11)), replace=False) + base
+            noise = rng.choice(popular, size=int(rng.integers(2, 5)), replace=False, p=pop_p)
+            people.append(sorted(set(mine.tolist()) | set(noise.tolist())))
+            community.append(c)
+    community = np.array(community)
+    goals = [list(rng.choice(E.GOALS, size=2, replace=False)) for _ in people]
+    P = _build(people, n_tags, goals=goals, weights=E.EngineWeights())
+    res = E.top_k(P, np.arange(len(people)), 10)
+    same = community[res.indices] == community[:, None]
+    assert (res.indices >= 0).all()
+    assert same.mean(axis=1).min() >= 0.9
+
+
+def test_approximate_mode_returns_exactly_scored_valid_candidates():
+    person_tags, goals, values = _population(400, seed=21)
+    w = E.EngineWeights()
+    P = _build(person_tags, 300, values=values, goals=goals, weights=w)
+    s, _ = _brute_force(person_tags, 300, values, goals, w)
+    C = E.build_candidate_index(P, rare_tags=6, posting_cap=200, rescore=100)
+    eligible = np.ones(400, dtype=bool)
+    eligible[::7] = False
+    approx = E.top_k(P, np.arange(400), 20, candidates=C, eligible=eligible)
+    exact = E.top_k(P, np.arange(400), 20, eligible=eligible)
+    hits = 0
+    for i in range(400):
+        idx = approx.indices[i][approx.indices[i] >= 0]
+        assert i not in idx and eligible[idx].all()
+        np.testing.assert_allclose(s[i, idx], approx.score_float[i][: len(idx)], atol=1e-5)
+        hits += len(set(idx.tolist()) & set(exact.indices[i][exact.indices[i] >= 0].tolist()))
+    assert hits / (exact.indices >= 0).sum() > 0.5
+
+
+def test_bad_arguments_raise():
+    P = _build([[0], [0]], 1)
+    with pytest.raises(ValueError):
+        E.top_k(P, np.array([2]), 1)
+    with pytest.raises(ValueError):
+        E.top_k(P, np.array([0]), 0)
+    with pytest.raises(ValueError):
+        E.top_k(P, np.array([0]), 1, eligible=np.ones(3, dtype=bool))
+    with pytest.raises(ValueError):
+        E.build_matrix(np.array([0]), np.array([5]), 1, 2, np.zeros(2, dtype=bool))

@@ -3,17 +3,19 @@ and queueing recomputes. The scoring itself lives in matching/engine.py (no ORM 
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from matching import engine
-from matching.models import Match, MatchRun, MatchRunChunk, MatchState, Pass
+from matching.models import Match, MatchRun, MatchRunChunk, MatchState, Pass, Saved
 from profiles.models import Block, Profile, Tag, TaggedInterest, TaggedValue
 
 logger = logging.getLogger(__name__)
@@ -69,8 +71,9 @@ def population_load():
     """Load every onboarded, active person's approved tags and goals in a few bulk queries."""
     profile_table = Profile._meta.db_table
     user_table = get_user_model()._meta.db_table
+    # Table names come from model metadata, never from input.
     people = _fetch(
-        f"SELECT p.user_id, p.goal_bits, p.discoverable FROM {profile_table} p "  # noqa: S608
+        f"SELECT p.user_id, p.goal_bits, p.discoverable FROM {profile_table} p "  # noqa: S608  # nosec B608
         f"JOIN {user_table} u ON u.id = p.user_id "
         "WHERE u.is_active AND p.onboarded_at IS NOT NULL ORDER BY p.user_id"
     )
@@ -87,7 +90,7 @@ def population_load():
     pairs_user, pairs_tag = [], []
     for through in (TaggedInterest, TaggedValue):
         sql = (
-            f"SELECT p.user_id, t.tag_id FROM {through._meta.db_table} t "  # noqa: S608
+            f"SELECT p.user_id, t.tag_id FROM {through._meta.db_table} t "  # noqa: S608  # nosec B608
             f"JOIN {profile_table} p ON p.id = t.content_object_id"
         )
         rows = _fetch(sql)
@@ -416,3 +419,72 @@ def matches_recompute_all_later(*, reason):
             )
 
     transaction.on_commit(enqueue)
+
+
+# --- Pass and save ---------------------------------------------------------------------------
+
+# Page views closer together than this are one visit: "New" keeps meaning "since the visit
+# before", so opening page 2 does not clear the badges of page 1.
+VISIT_GAP = timedelta(minutes=30)
+# last_seen_at is written at most this often: a refresh costs no write.
+SEEN_PRECISION = timedelta(minutes=1)
+
+
+def _not_self(user, other):
+    if user.pk == other.pk:
+        raise ValidationError("That is you.")
+
+
+def match_pass(*, user, candidate):
+    """`user` passes on `candidate`: gone from their suggestions at once and for good.
+
+    The Match row stays (hidden by the selectors) so that Undo restores the card at once;
+    the next recompute leaves the pair out (see _exclusions).
+    """
+    _not_self(user, candidate)
+    passed, _ = Pass.objects.get_or_create(user=user, passed=candidate)
+    return passed
+
+
+def match_pass_undo(*, user, candidate):
+    """Take a pass back; True if the card is back at once, False if it needs a recompute."""
+    with transaction.atomic():
+        Pass.objects.filter(user=user, passed=candidate).delete()
+        still_listed = Match.objects.filter(user=user, candidate=candidate).exists()
+        if not still_listed:
+            # A recompute ran since the pass and dropped the pair: queue one that may add it.
+            matches_changed_for(user_id=user.pk)
+    return still_listed
+
+
+def match_save(*, user, candidate):
+    """Keep `candidate` in `user`'s Saved list."""
+    _not_self(user, candidate)
+    saved, _ = Saved.objects.get_or_create(user=user, saved=candidate)
+    return saved
+
+
+def match_unsave(*, user, candidate):
+    """Take `candidate` off `user`'s Saved list."""
+    Saved.objects.filter(user=user, saved=candidate).delete()
+
+
+def matches_mark_seen(*, user, state, now=None):
+    """Record a view of the matches page; return the cutoff for "New" (None: mark nothing).
+
+    `state` is the person's MatchState as read for this page (or None).
+    """
+    now = now or timezone.now()
+    if state is None:
+        MatchState.objects.get_or_create(user=user, defaults={"last_seen_at": now})
+        return None
+    new_since = state.new_since
+    if state.last_seen_at is not None and now - state.last_seen_at > VISIT_GAP:
+        new_since = state.last_seen_at
+    if (
+        state.last_seen_at is None
+        or now - state.last_seen_at >= SEEN_PRECISION
+        or new_since != state.new_since
+    ):
+        MatchState.objects.filter(pk=state.pk).update(last_seen_at=now, new_since=new_since)
+    return new_since

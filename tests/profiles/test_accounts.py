@@ -135,3 +135,38 @@ def test_admin_login_goes_through_allauth(client, db):
     response = client.get("/admin/login/?next=/admin/")
     assert response.status_code == 302
     assert reverse("account_login") in response["Location"]
+
+
+def test_social_login_buttons_appear_only_when_configured(client, db, settings):
+    page = client.get(reverse("account_login")).content.decode()
+    assert "LinkedIn" not in page and "Google" not in page
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": "linkedin",
+                    "name": "LinkedIn",
+                    "client_id": "id",
+                    "secret": "secret",
+                    "settings": {"server_url": "https://www.linkedin.com/oauth"},
+                }
+            ]
+        },
+        "google": {"APPS": [{"client_id": "id", "secret": "secret"}]},
+    }
+    page = client.get(reverse("account_login")).content.decode()
+    assert "LinkedIn" in page and "Google" in page
+
+
+def test_password_reset_sends_a_link(client, db):
+    UserFactory(email="forgot@example.com")
+    response = client.post(reverse("account_reset_password"), {"email": "forgot@example.com"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+def test_two_factor_settings_offer_an_authenticator_app(member_client):
+    response = member_client.get("/accounts/2fa/")
+    assert response.status_code == 200
+    assert b"Authenticator" in response.content

@@ -189,3 +189,14 @@ def test_profile_pages_need_a_login(client, db):
     profile = ProfileFactory()
     response = client.get(profile.get_absolute_url())
     assert response.status_code == 302
+
+
+def test_a_proposed_tag_name_is_shown_escaped(member_client):
+    url = reverse("profiles:edit_interests")
+    current = [tag.name for tag in member_client.profile.interests.all()]
+    response = member_client.post(
+        url, {"tags": current, "q": "<b onmouseover=x>Kelp", "propose": "1"}
+    )
+    body = response.content.decode()
+    assert "<b onmouseover" not in body
+    assert "&lt;b onmouseover=x&gt;Kelp" in body

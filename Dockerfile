@@ -1,10 +1,12 @@
-# Production image: gunicorn serving intch; the same image runs the Celery worker and beat.
+# Production image: daphne serving intch (HTTP and WebSockets, ASGI); the same image runs the
+# Celery worker and beat.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    DJANGO_SETTINGS_MODULE=intch.settings.production
+    DJANGO_SETTINGS_MODULE=intch.settings.production \
+    NUMBA_CACHE_DIR=/tmp/numba-cache
 
 RUN useradd --create-home --uid 1000 intch
 WORKDIR /app
@@ -20,4 +22,4 @@ RUN SECRET_KEY=build-only-$(python -c 'import secrets; print(secrets.token_urlsa
 
 USER intch
 EXPOSE 8000
-CMD ["gunicorn", "intch.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--proxy-headers", "intch.asgi:application"]

@@ -2,7 +2,13 @@
 
 Usage:
     python bench/matching.py --users 10000 100000 [--k 100] [--seed 1]
-        [--skip-dense-above 20000] [--workers 2] [--sample 200]
+        [--skip-dense-above 20000] [--numpy-full-up-to 20000] [--workers 2] [--sample 200]
+
+The engine's compiled (numba) kernel is measured with 1 thread, 2 threads and 2 worker processes
+(1 thread each), each in a fresh child process; the numpy reference path of the same engine runs in
+full only up to --numpy-full-up-to people and is otherwise compared on the sampled people. The
+first child compiles the kernel into an empty NUMBA_CACHE_DIR (reported as "compile"); the others
+load it from there ("first call").
 
 Needs numpy and scipy; sparse_dot_topn, psutil and psycopg (3) are optional (their rows print
 "skipped" when missing). The PostgreSQL baseline runs only when DATABASE_URL starts with postgres.
@@ -32,6 +38,7 @@ if str(ROOT) not in sys.path:
 from matching import engine as E  # noqa: E402
 
 N_TAGS = 2000
+_COMPILED = []  # sizes whose first child compiled the kernel (later children load the cache)
 
 
 def make_population(n_people, n_tags=N_TAGS, seed=1, min_tags=5, max_tags=30, zipf=0.6):
@@ -72,18 +79,23 @@ def _build(path, goals=True):
     return E.build_matrix(rows, cols, n, N_TAGS, tiv, gb, weights=w), n
 
 
-def _child_full(path, k, goals, start, stop, queue):
+def _child_full(path, k, goals, start, stop, queue, backend="numba", threads=1):
     """Child process: build, compute lists for rows [start, stop), report times and peak RSS."""
+    E.BACKEND = backend
+    E.set_num_threads(threads)
     t0 = time.perf_counter()
     P, n = _build(path, goals)
     t1 = time.perf_counter()
+    E.top_k(P, np.arange(min(2, n)), k)  # first call: JIT compile or cache load
+    t2 = time.perf_counter()
     c0 = time.process_time()
     res = E.top_k(P, np.arange(start, min(stop, n)), k)
-    t2 = time.perf_counter()
+    t3 = time.perf_counter()
     queue.put(
         {
             "build": t1 - t0,
-            "wall": t2 - t1,
+            "first_call": t2 - t1,
+            "wall": t3 - t2,
             "cpu": time.process_time() - c0,
             "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "filled": float((res.indices >= 0).mean()),
@@ -91,13 +103,16 @@ def _child_full(path, k, goals, start, stop, queue):
     )
 
 
-def run_children(path, k, goals, parts, n):
+def run_children(path, k, goals, parts, n, backend="numba", threads=1):
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     bounds = np.linspace(0, n, parts + 1).astype(int)
     t0 = time.perf_counter()
     procs = [
-        ctx.Process(target=_child_full, args=(path, k, goals, bounds[i], bounds[i + 1], queue))
+        ctx.Process(
+            target=_child_full,
+            args=(path, k, goals, bounds[i], bounds[i + 1], queue, backend, threads),
+        )
         for i in range(parts)
     ]
     for p in procs:
@@ -215,19 +230,39 @@ def bench_size(n, args, tmp):
     rng = np.random.default_rng(args.seed)
     sample = np.sort(rng.choice(n, size=min(args.sample, n), replace=False))
 
-    # engine, full recompute in a fresh child (peak RSS), product weights and cosine-only
-    for goals, key in ((True, "engine"), (False, "engine_nogoal")):
-        out, _ = run_children(path, k, goals, 1, n)
+    # engine (numba kernel), full recompute in a fresh child each (peak RSS)
+    configs = (
+        ("numba_1t", True, 1),
+        ("numba_2t", True, 2),
+        ("numba_nogoal_2t", False, 2),
+    )
+    for key, goals, threads in configs:
+        out, _ = run_children(path, k, goals, 1, n, "numba", threads)
         o = out[0]
         R[key] = o
+        if "compile" not in R:
+            R["compile"] = o["first_call"]
+            R["compile_kind"] = "cache load" if _COMPILED else "compile"
+            _COMPILED.append(n)
         print(
-            f"{key}: build {o['build']:.2f}s, full top-{k} {o['wall']:.1f}s wall / "
-            f"{o['cpu']:.1f}s cpu, peak RSS {o['rss_mb']:.0f} MB ({load_note()})",
+            f"{key}: build {o['build']:.2f}s, first call {o['first_call']:.2f}s, full top-{k} "
+            f"{o['wall']:.1f}s wall / {o['cpu']:.1f}s cpu, peak RSS {o['rss_mb']:.0f} MB "
+            f"({load_note()})",
             flush=True,
         )
-    # same run split over worker processes
+    if n <= args.numpy_full_up_to:
+        out, _ = run_children(path, k, True, 1, n, "numpy", 1)
+        R["numpy"] = out[0]
+        print(
+            f"numpy reference path: full top-{k} {out[0]['wall']:.1f}s wall / "
+            f"{out[0]['cpu']:.1f}s cpu, peak RSS {out[0]['rss_mb']:.0f} MB ({load_note()})",
+            flush=True,
+        )
+    else:
+        R["numpy"] = None
+    # same run split over worker processes (1 kernel thread each)
     if args.workers > 1:
-        out, wall = run_children(path, k, True, args.workers, n)
+        out, wall = run_children(path, k, True, args.workers, n, "numba", 1)
         slowest = max(o["wall"] for o in out)
         R["parallel"] = {
             "wall_compute": slowest,
@@ -235,9 +270,9 @@ def bench_size(n, args, tmp):
             "rss_mb": [o["rss_mb"] for o in out],
         }
         print(
-            f"engine x{args.workers} processes: slowest worker {slowest:.1f}s compute, "
-            f"{wall:.1f}s end to end (spawn + build included); speed-up "
-            f"{R['engine']['wall'] / slowest:.2f}x ({load_note()})",
+            f"numba x{args.workers} processes (1 thread each): slowest worker {slowest:.1f}s "
+            f"compute, {wall:.1f}s end to end (spawn + build + first call included); speed-up "
+            f"{R['numba_1t']['wall'] / slowest:.2f}x over 1 process ({load_note()})",
             flush=True,
         )
 
@@ -253,6 +288,21 @@ def bench_size(n, args, tmp):
     R["single_p95_ms"] = float(np.percentile(times, 95)) * 1e3
     print(
         f"single-person update: median {R['single_ms']:.2f} ms, p95 {R['single_p95_ms']:.2f} ms",
+        flush=True,
+    )
+    # numba kernel against the engine's numpy reference path on the sample: bit-identical?
+    t = time.perf_counter()
+    ref = E._top_k_numpy(P, sample, k, None, None)
+    numpy_sample = time.perf_counter() - t
+    nb = E.top_k(P, sample, k)
+    R["identical"] = all(
+        np.array_equal(getattr(nb, f), getattr(ref, f))
+        for f in ("indices", "scores", "cosine", "goal", "score_float")
+    )
+    print(
+        f"numba vs numpy reference path on {len(sample)} people: "
+        f"{'bit-identical' if R['identical'] else 'DIFFERENT'} (numpy path took "
+        f"{numpy_sample:.1f}s for them)",
         flush=True,
     )
     ex = E.top_k(Pn, sample, k)
@@ -347,22 +397,26 @@ def table(results, k):
     print(f"\n=== summary, k={k} (seconds; cpu = process CPU time, all threads) ===")
     cols = (
         "people",
-        "engine wall/cpu",
-        "no-goal wall/cpu",
-        "x2 procs",
+        "compile",
+        "numba 1t wall/cpu",
+        "numba 2t wall/cpu",
+        "no-goal 2t",
+        "2 procs",
         "peak RSS",
         "1-person",
-        "sdt wall/cpu",
-        "sdt/engine cpu",
+        "sdt 2t wall/cpu",
+        "sdt/numba 2t wall",
+        "numpy path wall/cpu",
         "dense",
         "pg full / 1p",
     )
     rows = []
     for R in results:
-        e, en = R["engine"], R["engine_nogoal"]
+        e1, e2, en = R["numba_1t"], R["numba_2t"], R["numba_nogoal_2t"]
         par, sdt, dense, pg = R.get("parallel"), R.get("sdt"), R.get("dense"), R.get("pg")
+        npy = R.get("numpy")
         sdt_txt = f"{sdt['wall']:.1f}/{sdt['cpu']:.1f}" if sdt else "skipped"
-        ratio = f"{sdt['cpu'] / e['cpu']:.2f} / {sdt['cpu'] / en['cpu']:.2f}" if sdt else "-"
+        ratio = f"{sdt['wall'] / e2['wall']:.1f}x" if sdt else "-"
         if pg:
             pg_txt = f"{_fmt(pg.get('full'), '.1f')} / {pg['single_median'] * 1e3:.0f}ms"
         else:
@@ -370,13 +424,16 @@ def table(results, k):
         rows.append(
             (
                 f"{R['n']:,}",
-                f"{e['wall']:.1f}/{e['cpu']:.1f}",
+                f"{R['compile']:.1f}s" + ("" if R["compile_kind"] == "compile" else " (cached)"),
+                f"{e1['wall']:.1f}/{e1['cpu']:.1f}",
+                f"{e2['wall']:.1f}/{e2['cpu']:.1f}",
                 f"{en['wall']:.1f}/{en['cpu']:.1f}",
                 _fmt(par["wall_compute"] if par else None, ".1f"),
-                f"{e['rss_mb']:.0f} MB",
+                f"{max(e1['rss_mb'], e2['rss_mb']):.0f} MB",
                 f"{R['single_ms']:.2f} ms",
                 sdt_txt,
                 ratio,
+                f"{npy['wall']:.1f}/{npy['cpu']:.1f}" if npy else "skipped",
                 _fmt(dense["wall"] if dense else None, ".1f", "skipped"),
                 pg_txt,
             )
@@ -387,15 +444,23 @@ def table(results, k):
     for r in rows:
         print(" | ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)))
     print(
-        "sdt/engine cpu: sparse_dot_topn CPU time / engine CPU time, for the engine with goals "
-        "(product weights) / cosine only; above 1 means the engine uses less CPU."
+        "compile: first top_k call of the size's first child; the first size compiles into an "
+        "empty NUMBA_CACHE_DIR, later sizes load that cache (cached). sdt/numba 2t "
+        "wall: sparse_dot_topn wall time / numba kernel wall time, both on 2 threads; above 1 "
+        "means the engine is faster."
     )
+    for R in results:
+        print(
+            f"{R['n']:,}: numba == numpy reference path on the sample: {R['identical']}; "
+            f"agreement with sdt {_fmt((R.get('sdt') or {}).get('agree'), '.1%')}, dense "
+            f"{_fmt((R.get('dense') or {}).get('agree'), '.1%')}"
+        )
     for R in results:
         for m, cap, resc, rec, cpu in R.get("approx", []):
             print(
                 f"approx @ {R['n']:,}: rarest {m} tags, {cap} holders/tag, rescore {resc}: "
                 f"recall@{k} {rec:.3f}, cpu extrapolated {cpu:.0f}s "
-                f"(exact: {R['engine']['cpu']:.0f}s)"
+                f"(exact numba, 1 thread: {R['numba_1t']['cpu']:.0f}s)"
             )
 
 
@@ -405,6 +470,7 @@ def main(argv=None):
     ap.add_argument("--k", type=int, default=100)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--skip-dense-above", type=int, default=20000)
+    ap.add_argument("--numpy-full-up-to", type=int, default=20000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--sample", type=int, default=200)
     ap.add_argument("--approx-from", type=int, default=100000, help="measure approx mode from n")
@@ -413,7 +479,16 @@ def main(argv=None):
         f"python {sys.version.split()[0]}, numpy {np.__version__}, scipy "
         f"{__import__('scipy').__version__}, {os.cpu_count()} CPUs, {load_note()}"
     )
+    versions = []
+    for mod in ("numba", "llvmlite", "sparse_dot_topn"):
+        try:
+            versions.append(f"{mod} {__import__(mod).__version__}")
+        except ImportError:
+            versions.append(f"{mod} not installed")
+    print(", ".join(versions))
     with tempfile.TemporaryDirectory() as tmp:
+        # children compile the kernel into an empty cache: the first call measures compile time
+        os.environ["NUMBA_CACHE_DIR"] = os.path.join(tmp, "numba_cache")
         results = [bench_size(n, args, tmp) for n in args.users]
     table(results, args.k)
 

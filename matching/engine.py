@@ -1,6 +1,8 @@
 """Matching engine: rank people by shared rare interests/values and complementary goals.
 
-numpy + scipy only.
+numpy + scipy, plus an optional numba kernel for the exact top k (used when numba imports; the
+numpy path gives the same results, bit for bit, and is used otherwise or with
+INTCH_MATCHING_BACKEND=numpy).
 
 Pure module: no Django, no I/O. The DB layer maps its ids to dense row / tag indices and back.
 See docs/matching.md for the formula, a worked example and the measured performance.
@@ -8,11 +10,25 @@ See docs/matching.md for the formula, a worked example and the measured performa
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import threading
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
+
+# numba is imported only when the compiled kernel first runs (matching/kernel.py).
+_HAS_NUMBA = importlib.util.find_spec("numba") is not None
+
+BACKEND = (
+    "numba"
+    if _HAS_NUMBA and os.environ.get("INTCH_MATCHING_BACKEND", "numba") != "numpy"
+    else "numpy"
+)
+"""Exact top-k implementation used by `top_k`: "numba" (compiled, default) or "numpy"."""
 
 GOALS: tuple[str, ...] = (
     "find_mentor",
@@ -316,6 +332,21 @@ def top_k(
         raise ValueError("k must be >= 1")
     elig = _as_eligible(eligible, P.n_people)
     excl = _as_exclusion(exclude, P.n_people)
+    if candidates is None and BACKEND == "numba":
+        return _top_k_numba(P, q, k, elig, excl)
+    return _top_k_numpy(P, q, k, elig, excl, block_size, candidates)
+
+
+def _top_k_numpy(
+    P: PreparedPopulation,
+    q: np.ndarray,
+    k: int,
+    elig: np.ndarray | None,
+    excl: sp.csr_matrix | None,
+    block_size: int = 256,
+    candidates: CandidateIndex | None = None,
+) -> TopK:
+    """Vectorised numpy/scipy top-k (the reference path; also the approximate mode)."""
     nq = len(q)
     out_idx = np.full((nq, k), -1, dtype=np.int32)
     out_score = np.zeros((nq, k), dtype=np.int16)
@@ -641,3 +672,176 @@ def _rescore_select(
     rank = np.arange(len(rl)) - np.searchsorted(rl, rl, side="left")
     keep = rank < k
     return rl[keep], cc[keep], cos[keep], goal[keep], sf[keep]
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiled exact kernel (numba). Same results as the numpy path above, bit for bit.
+# ---------------------------------------------------------------------------------------------
+
+_NB_BINS = 1024  # histogram bins over [0, 1] for the per-row threshold
+_NB_CHUNK = 64  # query rows per work item handed to a thread
+_NB_CHECK_RATIO = 1.0  # compute a threshold when the postings left exceed ratio x touched
+_NB_MAX_CHECKS = 2  # threshold computations per row at most (each is one pass over touched)
+
+
+_NUM_THREADS: int | None = None
+_NB_STATS = np.zeros(8, dtype=np.int64)  # postings, touched, checks, tags skipped, exact scores
+_TLS = threading.local()
+
+
+def set_num_threads(n: int | None) -> None:
+    """Threads the compiled kernel may use for one `top_k` call (None: all CPUs available)."""
+    global _NUM_THREADS
+    _NUM_THREADS = None if n is None else max(1, int(n))
+
+
+def get_num_threads() -> int:
+    """Threads the compiled kernel uses for one `top_k` call."""
+    if _NUM_THREADS is not None:
+        return _NUM_THREADS
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _nb_arrays(P: PreparedPopulation) -> dict:
+    """Flat arrays the kernel reads, derived once per prepared population (cached on it)."""
+    hit = P.cache.get("numba")
+    if hit is not None:
+        return hit
+    X, XT = P.X, P.XT
+    lens = np.diff(X.indptr)
+    # 1 / (unnormalised length) of each person: x_jt = tag_weight[t] * invnorm[j]
+    ratio = X.data.astype(np.float64) / P.tag_weight[X.indices]
+    invnorm = np.zeros(P.n_people, dtype=np.float64)
+    nz = lens > 0
+    invnorm[nz] = np.maximum.reduceat(ratio, X.indptr[:-1][nz]) if X.nnz else 0.0
+    tlens = np.diff(XT.indptr)
+    maxw = np.zeros(P.n_tags, dtype=np.float64)
+    tnz = tlens > 0
+    if XT.nnz:
+        maxw[tnz] = np.maximum.reduceat(XT.data.astype(np.float64), XT.indptr[:-1][tnz])
+    out = {
+        "Xp": X.indptr.astype(np.int64),
+        "Xi": X.indices.astype(np.int32),
+        "Xd": X.data.astype(np.float32),
+        "Tp": XT.indptr.astype(np.int64),
+        "Ti": XT.indices.astype(np.int32),
+        "Td": XT.data.astype(np.float32),
+        "tw": P.tag_weight.astype(np.float64),
+        "maxw": maxw,
+        "invnorm": invnorm,
+        "max_len": int(lens.max()) if len(lens) else 0,
+        "popcount": _POPCOUNT,
+    }
+    P.cache["numba"] = out
+    return out
+
+
+def _nb_buffers(n: int, n_tags: int, max_len: int, k: int) -> tuple:
+    """Work buffers of one thread, reused across calls (the kernel leaves them zeroed)."""
+    key = (n, n_tags, max_len, k)
+    bufs = getattr(_TLS, "bufs", None)
+    if bufs is None or bufs[0] != key:
+        bufs = (
+            key,
+            (
+                np.zeros(n, dtype=np.float32),  # acc
+                np.zeros(n + 1, dtype=np.int32),  # touched
+                np.zeros(n, dtype=np.uint8),  # blocked
+                np.zeros(n_tags, dtype=np.float32),  # qdense
+                np.zeros(_NB_BINS, dtype=np.int64),  # hist
+                np.zeros(max_len + 1, dtype=np.int64),  # order
+                np.zeros(max_len + 1, dtype=np.float64),  # rem
+                np.zeros(max_len + 1, dtype=np.float64),  # remtw
+                np.zeros(max_len + 1, dtype=np.float64),  # tail2
+                np.zeros(max_len + 1, dtype=np.int64),  # post
+                np.zeros(k, dtype=np.float64),  # heap: score
+                np.zeros(k, dtype=np.int32),  # heap: row
+                np.zeros(k, dtype=np.float32),  # heap: cosine
+                np.zeros(k, dtype=np.float32),  # heap: goal
+            ),
+        )
+        _TLS.bufs = bufs
+    return bufs[1]
+
+
+def _top_k_numba(
+    P: PreparedPopulation,
+    q: np.ndarray,
+    k: int,
+    elig: np.ndarray | None,
+    excl: sp.csr_matrix | None,
+) -> TopK:
+    """Exact top-k with the compiled kernel, rows shared among threads in chunks."""
+    from matching import kernel
+
+    A = _nb_arrays(P)
+    n, nq = P.n_people, len(q)
+    out_idx = np.full((nq, k), -1, dtype=np.int32)
+    out_cos = np.zeros((nq, k), dtype=np.float32)
+    out_goal = np.zeros((nq, k), dtype=np.float32)
+    out_sf = np.zeros((nq, k), dtype=np.float64)
+    if excl is None:
+        ex_ptr = np.zeros(nq + 1, dtype=np.int64)
+        ex_idx = np.zeros(0, dtype=np.int32)
+    else:
+        E = excl[q]
+        ex_ptr = E.indptr.astype(np.int64)
+        ex_idx = E.indices.astype(np.int32)
+    el = np.ones(n, dtype=np.uint8) if elig is None else elig.astype(np.uint8)
+    args = (
+        q,
+        int(k),
+        A["Xp"],
+        A["Xi"],
+        A["Xd"],
+        A["Tp"],
+        A["Ti"],
+        A["Td"],
+        A["tw"],
+        A["maxw"],
+        A["invnorm"],
+        float(A["invnorm"].max()) if P.n_people else 0.0,
+        P.goal_bits,
+        P.comp_bits,
+        A["popcount"],
+        el,
+        ex_ptr,
+        ex_idx,
+        float(P.weights.goal_bonus),
+        int(P.weights.goal_pair_cap),
+        _EPS,
+        _NB_CHECK_RATIO,
+        _NB_MAX_CHECKS,
+    )
+    outs = (out_idx, out_cos, out_goal, out_sf)
+    stats_lock = threading.Lock()
+
+    def run(lo: int, hi: int) -> None:
+        bufs = _nb_buffers(n, P.n_tags, A["max_len"], int(k))
+        st = np.zeros(8, dtype=np.int64)
+        kernel._nb_rows(lo, hi, *args, *bufs, *outs, st)
+        with stats_lock:
+            _NB_STATS[:] += st
+
+    threads = min(get_num_threads(), -(-nq // _NB_CHUNK))
+    if threads <= 1:
+        run(0, nq)
+    else:
+        starts = iter(range(0, nq, _NB_CHUNK))
+        lock = threading.Lock()
+
+        def worker() -> None:
+            while True:
+                with lock:
+                    lo = next(starts, None)
+                if lo is None:
+                    return
+                run(lo, min(nq, lo + _NB_CHUNK))
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            for f in [pool.submit(worker) for _ in range(threads)]:
+                f.result()
+    return TopK(q, out_idx, score_points(out_sf), out_cos, out_goal, out_sf)

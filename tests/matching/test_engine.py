@@ -1,6 +1,7 @@
 """Tests of the pure matching engine (numpy/scipy only; no Django needed)."""
 
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -363,3 +364,107 @@ def test_bad_arguments_raise():
         E.top_k(P, np.array([0]), 1, eligible=np.ones(3, dtype=bool))
     with pytest.raises(ValueError):
         E.build_matrix(np.array([0]), np.array([5]), 1, 2, np.zeros(2, dtype=bool))
+
+
+# --- compiled (numba) path against the numpy reference path ---------------------------------
+
+needs_numba = pytest.mark.skipif(not E._HAS_NUMBA, reason="numba not installed")
+
+
+def _both(P, q, k, eligible=None, exclude=None):
+    elig = E._as_eligible(eligible, P.n_people)
+    excl = E._as_exclusion(exclude, P.n_people)
+    return E._top_k_numba(P, np.asarray(q), k, elig, excl), E._top_k_numpy(
+        P, np.asarray(q), k, elig, excl
+    )
+
+
+def _assert_same(a, b):
+    for name in ("query_rows", "indices", "scores", "cosine", "goal", "score_float"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.dtype == y.dtype, name
+        assert np.array_equal(x, y), name
+
+
+@needs_numba
+@pytest.mark.skipif(os.environ.get("INTCH_MATCHING_BACKEND") == "numpy", reason="numpy path forced")
+def test_numba_is_the_default_backend():
+    assert E.BACKEND == "numba"
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize(
+    "weights",
+    [
+        E.EngineWeights(),
+        NO_GOALS,
+        E.EngineWeights(value_weight=0.5, goal_bonus=0.3, goal_pair_cap=2),
+    ],
+)
+def test_numba_equals_numpy_reference(seed, weights):
+    rng = np.random.default_rng(seed)
+    n = 600
+    person_tags, goals, values = _population(n, n_tags=120, seed=seed)
+    for i in rng.choice(n, 30, replace=False):  # people with no tags
+        person_tags[i] = []
+    dup = rng.choice(n, 40, replace=False)  # identical profiles -> exact ties
+    for a, b in zip(dup[:20], dup[20:], strict=True):
+        person_tags[b] = list(person_tags[a])
+        goals[b] = list(goals[a])
+    P = _build(person_tags, 120, values=values, goals=goals, weights=weights, n_common=5)
+    eligible = rng.random(n) > 0.15
+    pairs = rng.integers(0, n, size=(3000, 2))
+    q = np.arange(n)
+    for k in (1, 7, 40):
+        _assert_same(*_both(P, q, k))
+        _assert_same(*_both(P, q, k, eligible=eligible, exclude=pairs))
+    # k larger than any candidate list: padded the same way
+    _assert_same(*_both(P, q, n + 5, eligible=eligible, exclude=pairs))
+
+
+@needs_numba
+def test_numba_threads_and_chunks_give_identical_results():
+    person_tags, goals, values = _population(700, seed=4)
+    P = _build(person_tags, 300, values=values, goals=goals, weights=E.EngineWeights())
+    before = E.get_num_threads()
+    try:
+        E.set_num_threads(1)
+        one = E.top_k(P, np.arange(700), 15)
+        E.set_num_threads(2)
+        two = E.top_k(P, np.arange(700), 15)
+    finally:
+        E.set_num_threads(None if before == E.get_num_threads() else before)
+    _assert_same(one, two)
+    parts = [E.top_k(P, np.arange(s, min(700, s + 99)), 15) for s in range(0, 700, 99)]
+    for name in ("indices", "score_float", "cosine"):
+        assert np.array_equal(np.concatenate([getattr(p, name) for p in parts]), getattr(one, name))
+    # unordered and repeated query rows
+    q = np.array([5, 3, 5, 699, 0])
+    sub = E.top_k(P, q, 15)
+    assert np.array_equal(sub.indices, one.indices[q])
+
+
+@needs_numba
+def test_numba_brute_force_with_common_tags_pruned():
+    # popular tags held by most people make the kernel stop before its commonest tags
+    rng = np.random.default_rng(5)
+    n, n_tags = 800, 60
+    pop = np.arange(1, n_tags + 1, dtype=np.float64) ** -1.2
+    pop /= pop.sum()
+    person_tags = [
+        sorted(rng.choice(n_tags, size=int(rng.integers(3, 9)), replace=False, p=pop).tolist())
+        for _ in range(n)
+    ]
+    goals = [list(rng.choice(E.GOALS, size=2, replace=False)) for _ in range(n)]
+    w = E.EngineWeights()
+    P = _build(person_tags, n_tags, goals=goals, weights=w)
+    s, _ = _brute_force(person_tags, n_tags, [], goals, w)
+    E._NB_STATS[:] = 0
+    res, ref = _both(P, np.arange(n), 10)
+    assert E._NB_STATS[3] > 0  # some rows stopped before their commonest tags
+    _assert_same(res, ref)
+    for i in range(n):
+        finite = np.sort(s[i][np.isfinite(s[i])])[::-1][:10]
+        got = res.score_float[i][res.indices[i] >= 0]
+        np.testing.assert_allclose(got, finite, atol=1e-5)

@@ -14,6 +14,7 @@ DEMO_USERS ?= 300
 
 run: install migrate demo
 	@$(MANAGE) intch_welcome --url http://$(HOST):$(PORT)/
+	@# daphne's runserver: one ASGI process serving the pages and the live-message WebSockets.
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 install: $(VENV)/.installed

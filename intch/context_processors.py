@@ -11,8 +11,18 @@ def _url_or_none(name):
 
 def site(request):
     """Site-wide template values: the site name and the header's links and badges."""
+    unread_count = requests_count = 0
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        from messaging.selectors import unread_counts
+
+        counts = unread_counts(user=user)
+        unread_count, requests_count = counts["messages"], counts["requests"]
     return {
         "site_name": settings.SITE_NAME,
         "nav_messages_url": _url_or_none("messaging:inbox"),
-        "unread_count": 0,
+        # The header badge: unread messages plus requests waiting for an answer.
+        "unread_count": unread_count + requests_count,
+        "unread_messages_count": unread_count,
+        "requests_count": requests_count,
     }

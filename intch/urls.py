@@ -19,6 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("profiles.urls")),
     path("", include("matching.urls")),
+    path("messages/", include("messaging.urls")),
 ]
 
 handler400 = "intch.views.bad_request"

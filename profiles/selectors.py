@@ -192,4 +192,7 @@ def profile_export(*, user):
     from matching.selectors import matches_export
 
     data["matches"] = matches_export(user=user)
+    from messaging.selectors import messages_export
+
+    data["conversations"] = messages_export(user=user)
     return data

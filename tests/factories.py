@@ -85,3 +85,15 @@ def complete_profile(**kwargs):
     interests = kwargs.pop("interests", None) or TagFactory.create_batch(3)
     values = kwargs.pop("values", None) or [TagFactory(kind=Tag.Kind.VALUE)]
     return ProfileFactory(interests=interests, values=values, **kwargs)
+
+
+def conversation_between(sender, recipient, *, text="Hello! We share a lot.", accepted=True):
+    """A conversation started by `sender` (users), accepted by `recipient` unless told not to."""
+    from messaging import services
+
+    message = services.conversation_start(sender=sender, recipient=recipient, text=text)
+    conversation = message.conversation
+    if accepted:
+        services.conversation_accept(conversation=conversation, user=recipient)
+        conversation.refresh_from_db()
+    return conversation

@@ -21,6 +21,8 @@ SITE_ID = 1
 SITE_NAME = "intch"
 
 INSTALLED_APPS = [
+    # daphne first: its runserver serves HTTP and WebSockets (ASGI) in development.
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -38,6 +40,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "taggit",
     "csp",
+    "channels",
     "profiles",
     "matching",
     "messaging",
@@ -55,6 +58,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "messaging.middleware.PresenceMiddleware",
 ]
 
 ROOT_URLCONF = "intch.urls"
@@ -93,7 +97,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # 0: the web runs under ASGI, where each request runs on a thread of its own, so a kept
+    # connection is never reused and lingers until garbage-collected (Django's docs advise
+    # against persistent connections under ASGI). Workers may set CONN_MAX_AGE=60.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -110,6 +117,19 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Channels: WebSockets for live messages ------------------------------------
+# With Redis every web process shares one channel layer; the embedded default keeps it in
+# memory, which is right for one process (make run) and nothing more.
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "intch:channels:"},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # --- Celery ---------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -206,11 +226,13 @@ def _social_providers():
     return providers
 
 
+# The provider apps are always installed; a button shows only for a provider whose
+# credentials are configured (allauth lists providers that have an app).
 SOCIALACCOUNT_PROVIDERS = _social_providers()
-if "openid_connect" in SOCIALACCOUNT_PROVIDERS:
-    INSTALLED_APPS.append("allauth.socialaccount.providers.openid_connect")
-if "google" in SOCIALACCOUNT_PROVIDERS:
-    INSTALLED_APPS.append("allauth.socialaccount.providers.google")
+INSTALLED_APPS += [
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.google",
+]
 
 # --- Email ------------------------------------------------------------------------
 _email = env.email_url("EMAIL_URL", default="consolemail://")
@@ -281,6 +303,19 @@ LOGGING = {
 
 # --- intch ------------------------------------------------------------------------
 INTCH_DEMO_PASSWORD = env.str("INTCH_DEMO_PASSWORD", default="intch-demo-2026")
+
+# Absolute links in emails sent outside a request (message notifications).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# --- Messaging ----------------------------------------------------------------------
+MESSAGING_INTRO_REQUESTS_PER_DAY = env.int("MESSAGING_INTRO_REQUESTS_PER_DAY", default=20)
+MESSAGING_MESSAGES_PER_MINUTE = env.int("MESSAGING_MESSAGES_PER_MINUTE", default=30)
+# First email this long after a message, so someone who reads it at once gets none.
+MESSAGING_NOTIFY_DELAY_SECONDS = env.int("MESSAGING_NOTIFY_DELAY_SECONDS", default=120)
+# At most one email per conversation per this many seconds.
+MESSAGING_NOTIFY_EVERY_SECONDS = env.int("MESSAGING_NOTIFY_EVERY_SECONDS", default=15 * 60)
+# A person counts as active in the app for this long after a page view or socket heartbeat.
+MESSAGING_ACTIVE_SECONDS = env.int("MESSAGING_ACTIVE_SECONDS", default=120)
 
 # --- Matching (docs/matching.md explains each number) ------------------------------
 MATCHING_K = env.int("MATCHING_K", default=100)

@@ -1,0 +1,33 @@
+"""Presence: a person who is using the app gets no email notifications."""
+
+from messaging.services import presence_touch
+
+
+def presence_passive(view):
+    """Mark a view that pages call by themselves (polling): it does not count as activity."""
+    view.presence_passive = True
+    return view
+
+
+class PresenceMiddleware:
+    """Every page a signed-in person opens marks them active for MESSAGING_ACTIVE_SECONDS.
+
+    Open pages keep them active through the socket's heartbeat, sent only while the page is
+    visible; polling endpoints are marked with @presence_passive and do not count.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not getattr(view_func, "presence_passive", False)
+        ):
+            presence_touch(user_id=user.pk)
+        return None

@@ -1,0 +1,322 @@
+"""Reads for messaging. Each one also decides who may see what: a conversation someone may
+not see is a 404, the same answer as one that does not exist."""
+
+from django.core.cache import cache
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from messaging.models import Conversation, Message, Participant
+from profiles.goals import GOAL_LABELS
+from profiles.models import Block, Tag, TaggedInterest, TaggedValue
+
+PAGE_SIZE = 30
+POLL_LIMIT = 100
+PROMPT_CHOICES_LIMIT = 12
+
+
+def presence_key(user_id):
+    return f"messaging:active:{user_id}"
+
+
+def person_is_active(*, user_id):
+    """True while the person used the app within MESSAGING_ACTIVE_SECONDS (see presence_touch)."""
+    return cache.get(presence_key(user_id)) is not None
+
+
+def _blocked_pair():
+    """Exists() for a block either way between a conversation's two people."""
+    return Exists(
+        Block.objects.filter(
+            Q(blocker=OuterRef("initiator_id"), blocked=OuterRef("recipient_id"))
+            | Q(blocker=OuterRef("recipient_id"), blocked=OuterRef("initiator_id"))
+        )
+    )
+
+
+def _visible_conversations(*, user):
+    """The user's conversations with active people they have not blocked (nor been blocked by)."""
+    return (
+        Conversation.objects.filter(Q(initiator=user) | Q(recipient=user))
+        .filter(initiator__is_active=True, recipient__is_active=True)
+        .exclude(_blocked_pair())
+    )
+
+
+def _with_people(queryset):
+    return queryset.select_related(
+        "initiator__profile", "recipient__profile", "last_message__sender"
+    )
+
+
+def _count(queryset):
+    """A scalar subquery counting the rows of `queryset`."""
+    return Subquery(
+        queryset.order_by().annotate(total=Func(F("pk"), function="COUNT")).values("total"),
+        output_field=IntegerField(),
+    )
+
+
+def _unread_messages(*, user):
+    """Messages from others that `user` has not read, in accepted, visible conversations."""
+    return Message.objects.filter(
+        conversation__in=_visible_conversations(user=user).filter(
+            status=Conversation.Status.ACCEPTED
+        ),
+        conversation__participants__user=user,
+        pk__gt=F("conversation__participants__last_read_message_id"),
+    ).exclude(sender=user)
+
+
+def _requests(*, user):
+    return _visible_conversations(user=user).filter(
+        recipient=user, status=Conversation.Status.PENDING
+    )
+
+
+def unread_counts(*, user):
+    """{"messages": unread messages, "requests": requests waiting} in one query."""
+    from django.contrib.auth import get_user_model
+
+    row = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(
+            unread_messages=_count(_unread_messages(user=user)),
+            waiting_requests=_count(_requests(user=user)),
+        )
+        .values("unread_messages", "waiting_requests")
+        .first()
+    )
+    if row is None:
+        return {"messages": 0, "requests": 0}
+    return {
+        "messages": row["unread_messages"] or 0,
+        "requests": row["waiting_requests"] or 0,
+    }
+
+
+def _annotate_unread(queryset, *, user):
+    my_last_read = Participant.objects.filter(conversation=OuterRef("pk"), user=user).values(
+        "last_read_message_id"
+    )[:1]
+    unread = (
+        Message.objects.filter(conversation=OuterRef("pk"), pk__gt=OuterRef("my_last_read"))
+        .exclude(sender=user)
+        .order_by()
+        .values("conversation")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return queryset.annotate(my_last_read=Subquery(my_last_read)).annotate(
+        unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), 0)
+    )
+
+
+def _name_filter(*, user, query):
+    """Conversations whose other person's name contains `query`."""
+    started = Q(initiator=user) & (
+        Q(recipient__profile__display_name__icontains=query)
+        | Q(recipient__profile__display_name="", recipient__email__istartswith=query)
+    )
+    received = Q(recipient=user) & (
+        Q(initiator__profile__display_name__icontains=query)
+        | Q(initiator__profile__display_name="", initiator__email__istartswith=query)
+    )
+    return started | received
+
+
+def inbox_for(*, user, query=""):
+    """Accepted conversations, latest activity first, with unread counts (one query)."""
+    conversations = _visible_conversations(user=user).filter(status=Conversation.Status.ACCEPTED)
+    query = " ".join((query or "").split())
+    if query:
+        conversations = conversations.filter(_name_filter(user=user, query=query))
+    conversations = _annotate_unread(_with_people(conversations), user=user)
+    return conversations.order_by("-last_message_at", "-id")
+
+
+def requests_for(*, user):
+    """Requests waiting for this person's answer, oldest first."""
+    return _with_people(_requests(user=user)).order_by("last_message_at", "id")
+
+
+def sent_requests_for(*, user):
+    """Requests this person sent that are not accepted (waiting or declined), newest first."""
+    return _with_people(
+        _visible_conversations(user=user).filter(
+            initiator=user,
+            status__in=(Conversation.Status.PENDING, Conversation.Status.DECLINED),
+        )
+    ).order_by("-last_message_at", "-id")
+
+
+def _may_see(conversation, *, user):
+    """Declined requests stay visible to the person who sent them (with a polite note) only."""
+    if conversation.status == Conversation.Status.DECLINED:
+        return conversation.initiator_id == user.pk
+    return True
+
+
+def conversation_get_for_participant(*, user, conversation_id):
+    """A conversation `user` takes part in and may see, or 404."""
+    conversation = (
+        _with_people(_visible_conversations(user=user)).filter(pk=conversation_id).first()
+        if user.is_authenticated
+        else None
+    )
+    if conversation is None or not _may_see(conversation, user=user):
+        raise Http404("No such conversation.")
+    return conversation
+
+
+def conversation_visible_to(*, user_id, conversation_id):
+    """True if the person may see the conversation (the socket asks before joining)."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    try:
+        conversation_get_for_participant(user=user, conversation_id=conversation_id)
+    except Http404:
+        return False
+    return True
+
+
+def conversation_between(*, user, other):
+    """The conversation between two people, whatever its state, or None."""
+    return (
+        Conversation.objects.filter(
+            Q(initiator=user, recipient=other) | Q(initiator=other, recipient=user)
+        )
+        .select_related("initiator__profile", "recipient__profile")
+        .first()
+    )
+
+
+def _mark_days(messages):
+    previous_day = None
+    for message in messages:
+        day = message.created_at.date()
+        message.starts_day = day != previous_day
+        previous_day = day
+    return messages
+
+
+def messages_page(*, conversation, before_id=None, limit=PAGE_SIZE):
+    """The newest `limit` messages (older than `before_id` if given), oldest first.
+
+    Returns (messages, has_older); each message has `starts_day` for the day separators.
+    """
+    messages = Message.objects.filter(conversation=conversation).select_related("sender__profile")
+    if before_id:
+        messages = messages.filter(pk__lt=before_id)
+    newest_first = list(messages.order_by("-id")[: limit + 1])
+    has_older = len(newest_first) > limit
+    return _mark_days(list(reversed(newest_first[:limit]))), has_older
+
+
+def messages_after(*, conversation, after_id, limit=POLL_LIMIT):
+    """Messages newer than `after_id`, oldest first (for polling)."""
+    messages = (
+        Message.objects.filter(conversation=conversation, pk__gt=after_id or 0)
+        .select_related("sender__profile")
+        .order_by("id")[:limit]
+    )
+    return list(messages)
+
+
+def message_get_for_participant(*, user, message_id):
+    """A message in a conversation `user` may see, or 404."""
+    message = (
+        Message.objects.select_related("conversation", "sender__profile")
+        .filter(pk=message_id, conversation__in=_visible_conversations(user=user))
+        .first()
+    )
+    if message is None or not _may_see(message.conversation, user=user):
+        raise Http404("No such message.")
+    return message
+
+
+def message_get_reportable(*, user, message_id):
+    """A message someone else sent to `user`, which `user` may report, or 404."""
+    message = message_get_for_participant(user=user, message_id=message_id)
+    if message.sender_id == user.pk:
+        raise Http404("No such message.")
+    return message
+
+
+def seen_message_id(*, conversation, viewer):
+    """The id of the viewer's last message that the other person has read, or None."""
+    other_read = (
+        Participant.objects.filter(conversation=conversation)
+        .exclude(user=viewer)
+        .values_list("last_read_message_id", flat=True)
+        .first()
+    )
+    if not other_read:
+        return None
+    return (
+        Message.objects.filter(conversation=conversation, sender=viewer, pk__lte=other_read)
+        .order_by("-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _tag_ids(profile):
+    return set(
+        TaggedInterest.objects.filter(content_object=profile).values_list("tag_id", flat=True)
+    ) | set(TaggedValue.objects.filter(content_object=profile).values_list("tag_id", flat=True))
+
+
+def shared_topics(*, user, other):
+    """What two people share, as labels a request can name: interests, values, goals."""
+    mine = getattr(user, "profile", None)
+    theirs = getattr(other, "profile", None)
+    if mine is None or theirs is None:
+        return []
+    shared_tags = Tag.objects.filter(
+        pk__in=_tag_ids(mine) & _tag_ids(theirs), status=Tag.Status.APPROVED
+    ).order_by("kind", "name")
+    labels = [tag.name for tag in shared_tags[:PROMPT_CHOICES_LIMIT]]
+    shared_goals = set(mine.goals) & set(theirs.goals)
+    labels += [GOAL_LABELS[code] for code in mine.goals if code in shared_goals]
+    return labels
+
+
+def messages_export(*, user):
+    """A person's conversations and every message in them, for their data export."""
+    conversations = (
+        Conversation.objects.filter(Q(initiator=user) | Q(recipient=user))
+        .select_related("initiator__profile", "recipient__profile")
+        .prefetch_related("messages")
+        .order_by("created_at", "id")
+    )
+    exported = []
+    for conversation in conversations:
+        other = conversation.other_user(user)
+        other_profile = getattr(other, "profile", None)
+        exported.append(
+            {
+                "with": {
+                    "profile_id": getattr(other_profile, "pk", None),
+                    "name": other_profile.name if other_profile else None,
+                },
+                "started_by_me": conversation.initiator_id == user.pk,
+                "status": conversation.status,
+                "prompt": conversation.prompt,
+                "created_at": conversation.created_at.isoformat(),
+                "messages": [
+                    {
+                        "from_me": message.sender_id == user.pk,
+                        "body": message.body,
+                        "sent_at": message.created_at.isoformat(),
+                        "intro": message.is_intro,
+                    }
+                    for message in conversation.messages.all()
+                ],
+            }
+        )
+    return exported

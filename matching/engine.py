@@ -20,6 +20,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import scipy.sparse as sp
 
+from profiles.goals import COMPLEMENTARY_GOALS as _COMPLEMENTARY_GOALS
+from profiles.goals import GOALS as _GOALS
+
 # numba is imported only when the compiled kernel first runs (matching/kernel.py).
 _HAS_NUMBA = importlib.util.find_spec("numba") is not None
 
@@ -30,30 +33,10 @@ BACKEND = (
 )
 """Exact top-k implementation used by `top_k`: "numba" (compiled, default) or "numpy"."""
 
-GOALS: tuple[str, ...] = (
-    "find_mentor",
-    "mentor_others",
-    "find_cofounder",
-    "hire",
-    "find_job",
-    "invest",
-    "raise_funding",
-    "find_clients",
-    "find_partners",
-    "meet_peers",
-    "learn",
-)
-"""Goal codes; bit i of a person's ``goal_bits`` means GOALS[i]."""
-
-COMPLEMENTARY_GOALS: tuple[tuple[str, str], ...] = (
-    ("find_mentor", "mentor_others"),
-    ("hire", "find_job"),
-    ("raise_funding", "invest"),
-    ("find_cofounder", "find_cofounder"),
-    ("find_clients", "find_partners"),
-    ("meet_peers", "meet_peers"),
-)
-"""Symmetric goal pairs: goals x of A and y of B complement each other if (x, y) is listed."""
+# Goal codes (bit i of a person's ``goal_bits`` means GOALS[i]) and the symmetric pairs that
+# complement each other are defined once, in profiles/goals.py (plain Python, no Django).
+GOALS: tuple[str, ...] = _GOALS
+COMPLEMENTARY_GOALS: tuple[tuple[str, str], ...] = _COMPLEMENTARY_GOALS
 
 _GOAL_BIT = {name: i for i, name in enumerate(GOALS)}
 _N_MASKS = 1 << len(GOALS)

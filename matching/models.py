@@ -43,6 +43,9 @@ class MatchState(models.Model):
     computed_at = models.DateTimeField(null=True, blank=True)
     requested_at = models.DateTimeField(null=True, blank=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    # People who joined after this moment are marked New: the end of the previous visit
+    # (last_seen_at moves on every page view, so it cannot serve both purposes).
+    new_since = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"Match state of {self.user_id}"

@@ -1,6 +1,45 @@
-"""Reads for matches."""
+"""Reads for matches: the suggestions page, the Saved list and the profile page's reasons."""
 
-from matching.models import Match, MatchRun, MatchState
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Value,
+    Window,
+)
+
+from matching.models import Match, MatchRun, MatchState, Pass, Saved
+from profiles.goals import GOALS
+from profiles.models import Block, Tag, TagAlias, TaggedInterest, TaggedValue, normalise_tag_name
+
+SORT_BEST = "best"
+SORT_NEWEST = "newest"
+TAG_SUGGESTION_LIMIT = 8
+PLACES_CACHE_SECONDS = 600
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class MatchFilters:
+    """What the person narrowed their suggestions to; every part is optional."""
+
+    goal: str = ""  # a code from profiles.goals.GOALS: they want this
+    tag: Tag | None = None  # they have this interest or value
+    place: str = ""  # their city or their country
+    min_score: int | None = None
+    sort: str = SORT_BEST
+
+    @property
+    def active(self):
+        return bool(self.goal or self.tag or self.place or self.min_score)
 
 
 def match_for_pair(*, user, other):
@@ -8,11 +47,226 @@ def match_for_pair(*, user, other):
     return Match.objects.filter(user=user, candidate=other).first()
 
 
-def match_list_for(*, user):
-    """A person's stored list, best first, with the people it names (one query)."""
-    return list(
-        Match.objects.filter(user=user).select_related("candidate__profile").order_by("rank")
+def _blocked_either_way(user, other_field):
+    other = OuterRef(other_field)
+    return Block.objects.filter(Q(blocker=user, blocked=other) | Q(blocker=other, blocked=user))
+
+
+def _visible_candidates(queryset, *, user, field):
+    """Drop people who left, hid themselves or are blocked either way since the last recompute."""
+    return queryset.filter(
+        **{f"{field}__is_active": True, f"{field}__profile__discoverable": True}
+    ).exclude(Exists(_blocked_either_way(user, f"{field}_id")))
+
+
+def _with_flags(queryset, *, user, new_since):
+    saved = Saved.objects.filter(user=user, saved=OuterRef("candidate_id"))
+    if new_since is None:
+        is_new = Value(False, output_field=BooleanField())
+    else:
+        is_new = ExpressionWrapper(
+            Q(candidate__profile__onboarded_at__gt=new_since), output_field=BooleanField()
+        )
+    return queryset.annotate(is_saved=Exists(saved), is_new=is_new)
+
+
+def _tag_filter(tag):
+    through = TaggedValue if tag.kind == Tag.Kind.VALUE else TaggedInterest
+    return Exists(
+        through.objects.filter(content_object_id=OuterRef("candidate__profile__id"), tag_id=tag.pk)
     )
+
+
+def matches_for(*, user, filters=None, new_since=None):
+    """`user`'s suggestions, filtered and sorted, as one lazy query (cards need nothing more).
+
+    Each match carries `is_saved` and `is_new` (the person joined after `new_since`).
+    Passed, hidden, departed and blocked people are left out.
+    """
+    filters = filters or MatchFilters()
+    matches = Match.objects.filter(user=user).exclude(
+        Exists(Pass.objects.filter(user=user, passed=OuterRef("candidate_id")))
+    )
+    matches = _visible_candidates(matches, user=user, field="candidate")
+    if filters.goal in GOALS:
+        bit = 1 << GOALS.index(filters.goal)
+        matches = matches.annotate(goal_hit=F("candidate__profile__goal_bits").bitand(bit)).filter(
+            goal_hit__gt=0
+        )
+    if filters.tag is not None:
+        matches = matches.filter(_tag_filter(filters.tag))
+    if filters.place:
+        matches = matches.filter(
+            Q(candidate__profile__city__iexact=filters.place)
+            | Q(candidate__profile__country__iexact=filters.place)
+        )
+    if filters.min_score:
+        matches = matches.filter(score__gte=filters.min_score)
+    if filters.sort == SORT_NEWEST:
+        ordering = ("-candidate__profile__onboarded_at", "rank")
+    else:
+        ordering = ("rank",)
+    return (
+        _with_flags(matches, user=user, new_since=new_since)
+        .select_related("candidate__profile")
+        .defer("candidate__password", "candidate__profile__bio")
+        .order_by(*ordering)
+    )
+
+
+def match_page(*, user, filters=None, new_since=None, number=1, size=20):
+    """One page of `matches_for`, counted in the same query (a window count), as a Page.
+
+    A page past the end gives the last page (one more query, only then).
+    """
+    matches = matches_for(user=user, filters=filters, new_since=new_since)
+    number = min(max(1, number), MAX_PAGE)
+    rows = list(_page_rows(matches, number, size))
+    if rows:
+        total = rows[0].total
+    elif number > 1:
+        total = matches.count()
+        number = max(1, -(-total // size))
+        rows = list(_page_rows(matches, number, size)) if total else []
+    else:
+        total = 0
+    paginator = Paginator(matches, size)
+    paginator.count = total  # known already: spares Paginator its own COUNT query
+    return Page(rows, number, paginator)
+
+
+def _page_rows(matches, number, size):
+    offset = (number - 1) * size
+    return matches.annotate(total=Window(Count("pk")))[offset : offset + size]
+
+
+def match_card_for(*, user, candidate):
+    """One suggestion as its card shows it (passed or not, so Undo can restore it), or None."""
+    matches = Match.objects.filter(user=user, candidate=candidate)
+    return (
+        _with_flags(matches, user=user, new_since=None).select_related("candidate__profile").first()
+    )
+
+
+def match_places_for(*, user, state=None):
+    """The cities and countries of `user`'s suggestions, for the place filter's choices.
+
+    Only hints for a text box, so they are cached for a few minutes per computed list.
+    """
+    computed_at = state.computed_at.isoformat() if state and state.computed_at else ""
+    key = f"matching:places:{user.pk}:{computed_at}"
+    places = cache.get(key)
+    if places is None:
+        places = _match_places(user)
+        cache.set(key, places, PLACES_CACHE_SECONDS)
+    return places
+
+
+def _match_places(user):
+    places = set()
+    for city, country in (
+        Match.objects.filter(user=user)
+        .order_by()
+        .values_list("candidate__profile__city", "candidate__profile__country")
+        .distinct()
+    ):
+        places.update(part for part in (city, country) if part)
+    return sorted(places, key=str.casefold)
+
+
+def saved_for(*, user):
+    """The people `user` saved, last saved first (departed, hidden and blocked left out)."""
+    saved = Saved.objects.filter(user=user)
+    return (
+        _visible_candidates(saved, user=user, field="saved")
+        .select_related("saved__profile")
+        .defer("saved__password", "saved__profile__bio")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def matches_by_candidate(*, user, candidate_ids):
+    """`user`'s stored matches with the given people, by candidate id (one query)."""
+    return {
+        match.candidate_id: match
+        for match in Match.objects.filter(user=user, candidate_id__in=list(candidate_ids))
+    }
+
+
+def pass_get(*, user, profile_id):
+    """The profile `user` passed on, if that pass still stands (for the Undo notice), or None."""
+    passed = (
+        Pass.objects.filter(user=user, passed__profile__id=profile_id)
+        .select_related("passed__profile")
+        .first()
+    )
+    return passed.passed.profile if passed else None
+
+
+def _alias_tag_ids(**lookup):
+    return TagAlias.objects.filter(**lookup).values("tag_id")
+
+
+def filter_tag_lookup(*, text, limit=TAG_SUGGESTION_LIMIT):
+    """The approved tag a filter names (by slug, name or alias) and, when there is none, the
+    tags whose name or alias contains the text, best first: (tag or None, suggestions).
+
+    One query either way, so a mistyped tag costs the page nothing extra.
+    """
+    text = (text or "").strip()
+    normalized = normalise_tag_name(text)
+    if not normalized:
+        return None, []
+    alias_exact = Exists(TagAlias.objects.filter(tag_id=OuterRef("pk"), normalized_name=normalized))
+    tags = list(
+        Tag.objects.filter(status=Tag.Status.APPROVED)
+        .filter(
+            Q(slug=text)
+            | Q(normalized_name__contains=normalized)
+            | Q(pk__in=_alias_tag_ids(normalized_name__contains=normalized))
+        )
+        .annotate(
+            slug_exact=ExpressionWrapper(Q(slug=text), output_field=BooleanField()),
+            name_exact=ExpressionWrapper(
+                Q(normalized_name=normalized), output_field=BooleanField()
+            ),
+            alias_exact=alias_exact,
+        )
+        # Exact hits first, so a long list of near names never pushes them out of the slice.
+        .order_by("-slug_exact", "-name_exact", "-alias_exact", "normalized_name")[: limit * 4]
+    )
+    if tags and (tags[0].slug_exact or tags[0].name_exact or tags[0].alias_exact):
+        return tags[0], []
+    ranked = sorted(
+        tags,
+        key=lambda tag: (not tag.normalized_name.startswith(normalized), len(tag.name), tag.name),
+    )
+    return None, ranked[:limit]
+
+
+def filter_tag_suggestions(*, query, limit=TAG_SUGGESTION_LIMIT):
+    """Approved interests and values whose name or alias contains `query`, best first."""
+    normalized = normalise_tag_name(query)
+    if not normalized:
+        return []
+    tags = (
+        Tag.objects.filter(status=Tag.Status.APPROVED)
+        .filter(
+            Q(normalized_name__contains=normalized)
+            | Q(pk__in=_alias_tag_ids(normalized_name__contains=normalized))
+        )
+        .order_by("normalized_name")
+    )
+    ranked = sorted(
+        tags[: limit * 4],
+        key=lambda tag: (
+            not tag.normalized_name.startswith(normalized),
+            tag.normalized_name != normalized,
+            len(tag.name),
+            tag.name,
+        ),
+    )
+    return ranked[:limit]
 
 
 def match_state_for(*, user):
@@ -35,3 +289,7 @@ def matches_export(*, user):
         }
         for match in Match.objects.filter(user=user).select_related("candidate__profile")
     ]
+
+
+def saved_exists(*, user, other):
+    return Saved.objects.filter(user=user, saved=other).exists()

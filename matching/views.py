@@ -1,34 +1,297 @@
-"""The suggested-matches page."""
+"""The suggested-matches page, the Saved list, and the Pass / Save / Undo actions.
+
+Every action is a plain form POST that redirects back (filters kept); with htmx it answers
+with the card to swap in place instead.
+"""
+
+import hashlib
+from functools import lru_cache
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
-from matching import selectors
-from profiles.selectors import profile_is_ready, profile_missing_minimum
+from matching import presenters, selectors, services
+from matching.forms import MatchFilterForm
+from messaging.middleware import presence_passive
+from profiles.selectors import profile_get_visible, profile_is_ready, profile_missing_minimum
 from profiles.services import profile_ensure
 
 PAGE_SIZE = 20
+SAVED_PAGE_SIZE = 20
+CARD_TEMPLATES = (
+    "matching/partials/_card.html",
+    "matching/partials/_reasons.html",
+    "profiles/partials/_avatar.html",
+)
+
+
+@lru_cache(maxsize=1)
+def _card_templates_version():
+    """Cached cards must not outlive a change of their templates (the cache may be Redis)."""
+    sources = "".join(get_template(name).template.source for name in CARD_TEMPLATES)
+    return hashlib.sha256(sources.encode()).hexdigest()[:16]
+
+
+def _cards_key(cards, *, in_saved):
+    return presenters.cards_fingerprint(
+        cards, salt=f"{_card_templates_version()}:{'saved' if in_saved else 'list'}"
+    )
+
+
+def _onboarding_gate(request):
+    """A redirect to onboarding for a profile not ready for matching, or None."""
+    profile = profile_ensure(user=request.user)
+    if profile_is_ready(profile=profile):
+        return None
+    missing = profile_missing_minimum(profile=profile) or "Finish the last step."
+    messages.info(request, f"Matches are based on your interests, values and goals. {missing}")
+    return redirect("profiles:onboarding")
+
+
+def _passed_notice(request):
+    """The person just passed on without JavaScript (?passed=<profile id>), for Undo."""
+    raw = request.GET.get("passed", "")
+    if not raw.isdigit() or len(raw) > 18:
+        return None
+    return selectors.pass_get(user=request.user, profile_id=int(raw))
 
 
 @login_required
+@require_GET
 def match_list(request):
-    """Best matches first, each with its score and reasons."""
-    profile = profile_ensure(user=request.user)
-    if not profile_is_ready(profile=profile):
-        missing = profile_missing_minimum(profile=profile) or "Finish the last step."
-        messages.info(
-            request,
-            f"Matches are based on your interests, values and goals. {missing}",
-        )
-        return redirect("profiles:onboarding")
+    """Best matches first, each with its score and reasons; filters live in the URL."""
+    gate = _onboarding_gate(request)
+    if gate:
+        return gate
     state = selectors.match_state_for(user=request.user)
-    page = Paginator(selectors.match_list_for(user=request.user), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    if state is None:
+        # Nobody ever asked for this person's list (people added in bulk): ask now.
+        services.matches_changed_for(user_id=request.user.pk)
+        state = selectors.match_state_for(user=request.user)
+    new_since = services.matches_mark_seen(user=request.user, state=state)
+    form = MatchFilterForm(request.GET)
+    filters = form.filters()
+    page = selectors.match_page(
+        user=request.user,
+        filters=filters,
+        new_since=new_since,
+        number=form.page_number,
+        size=PAGE_SIZE,
     )
+    cards = [
+        {"person": m.candidate.profile, "match": m, "saved": m.is_saved, "new": m.is_new}
+        for m in page.object_list
+    ]
     return render(
         request,
         "matching/list.html",
-        {"page": page, "profile": profile, "state": state},
+        {
+            "page": page,
+            "cards": cards,
+            "cards_key": _cards_key(cards, in_saved=False),
+            "state": state,
+            "computing": state is None or state.is_pending,
+            "form": form,
+            "filters": filters,
+            "query": form.query_string(),
+            "places": selectors.match_places_for(user=request.user, state=state),
+            "passed": _passed_notice(request),
+            "next_url": request.get_full_path(),
+        },
     )
+
+
+@login_required
+@require_GET
+def saved_list(request):
+    """The people the person saved, with the reasons when they are still a suggestion."""
+    saved = Paginator(selectors.saved_for(user=request.user), SAVED_PAGE_SIZE).get_page(
+        MatchFilterForm(request.GET).page_number
+    )
+    matches = selectors.matches_by_candidate(
+        user=request.user, candidate_ids=[item.saved_id for item in saved.object_list]
+    )
+    cards = [
+        {
+            "person": item.saved.profile,
+            "match": matches.get(item.saved_id),
+            "saved": True,
+            "new": False,
+        }
+        for item in saved.object_list
+    ]
+    return render(
+        request,
+        "matching/saved.html",
+        {
+            "page": saved,
+            "cards": cards,
+            "cards_key": _cards_key(cards, in_saved=True),
+            "next_url": request.get_full_path(),
+        },
+    )
+
+
+@presence_passive
+@login_required
+@require_GET
+def match_status(request):
+    """Polled while a list is being computed: 204 until it is ready, then refresh or say so."""
+    if not request.htmx:
+        return redirect("matching:list")
+    state = selectors.match_state_for(user=request.user)
+    if state is not None and state.is_pending:
+        return HttpResponse(status=204)
+    if request.GET.get("then") == "refresh":
+        response = HttpResponse(status=200)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(
+        request,
+        "matching/partials/_ready.html",
+        {"reload_url": request.htmx.current_url_abs_path or reverse("matching:list")},
+    )
+
+
+@login_required
+@require_GET
+def tag_options(request):
+    """Type-ahead for the interest filter: links to this page filtered by each matching tag."""
+    others = request.GET.copy()
+    text = " ".join(others.pop("tag", [""])[-1].split())[:100]
+    form = MatchFilterForm(others)  # the other filters, kept in each option's link
+    return render(
+        request,
+        "matching/partials/_tag_options.html",
+        {
+            "text": text,
+            "options": [
+                {"tag": tag, "query": form.query_string(tag=tag.slug)}
+                for tag in selectors.filter_tag_suggestions(query=text)
+            ],
+        },
+    )
+
+
+# --- Actions --------------------------------------------------------------------------------
+
+
+def _next_url(request):
+    """Where to go back to: the page the form was on, if it is ours, else the matches page."""
+    candidate = request.POST.get("next", "")
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("matching:list")
+
+
+def _with_param(url, key, value=None):
+    """`url` with `key` set to `value` (or removed when value is None)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != key]
+    if value is not None:
+        query.append((key, str(value)))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _person(request, profile_id):
+    """The person acted on; hidden, blocked or absent people are a 404."""
+    return profile_get_visible(viewer=request.user, profile_id=profile_id)
+
+
+def _card(request, *, person):
+    """The card of one person as it stands now (the htmx answer to Save, Unsave and Undo)."""
+    match = selectors.match_card_for(user=request.user, candidate=person.user)
+    saved = (
+        match.is_saved if match else selectors.saved_exists(user=request.user, other=person.user)
+    )
+    return render(
+        request,
+        "matching/partials/_card.html",
+        {
+            "person": person,
+            "match": match,
+            "saved": saved,
+            "in_saved": request.POST.get("view") == "saved",
+        },
+    )
+
+
+def _refused(request, error, next_url):
+    text = " ".join(error.messages)
+    if request.htmx:
+        return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+    messages.error(request, text)
+    return redirect(next_url)
+
+
+@login_required
+@require_POST
+def match_pass(request, profile_id):
+    """Never suggest this person again; Undo is offered right away."""
+    person = _person(request, profile_id)
+    next_url = _next_url(request)
+    try:
+        services.match_pass(user=request.user, candidate=person.user)
+    except ValidationError as error:
+        return _refused(request, error, next_url)
+    if request.htmx:
+        return render(request, "matching/partials/_passed.html", {"person": person})
+    return redirect(_with_param(next_url, "passed", person.pk))
+
+
+@login_required
+@require_POST
+def match_pass_undo(request, profile_id):
+    person = _person(request, profile_id)
+    next_url = _with_param(_next_url(request), "passed")
+    restored = services.match_pass_undo(user=request.user, candidate=person.user)
+    if request.htmx:
+        if restored:
+            return _card(request, person=person)
+        return render(request, "matching/partials/_pass_undone.html", {"person": person})
+    if restored:
+        messages.success(request, f"{person.name} is back in your suggestions.")
+    else:
+        messages.success(
+            request, f"{person.name} will be back in your suggestions once they are updated."
+        )
+    return redirect(next_url)
+
+
+@login_required
+@require_POST
+def match_save(request, profile_id):
+    """Keep this person in the Saved list."""
+    person = _person(request, profile_id)
+    next_url = _next_url(request)
+    try:
+        services.match_save(user=request.user, candidate=person.user)
+    except ValidationError as error:
+        return _refused(request, error, next_url)
+    if request.htmx:
+        return _card(request, person=person)
+    messages.success(request, f"Saved {person.name}. You will find them under Saved.")
+    return redirect(next_url)
+
+
+@login_required
+@require_POST
+def match_unsave(request, profile_id):
+    person = _person(request, profile_id)
+    next_url = _next_url(request)
+    services.match_unsave(user=request.user, candidate=person.user)
+    if request.htmx:
+        return _card(request, person=person)
+    messages.success(request, f"Removed {person.name} from Saved.")
+    return redirect(next_url)

@@ -19,6 +19,7 @@ from django.db.models import (
 from matching.models import Match, MatchRun, MatchState, Pass, Saved
 from profiles.goals import GOALS
 from profiles.models import Block, Tag, TagAlias, TaggedInterest, TaggedValue, normalise_tag_name
+from profiles.selectors import tag_suggestions
 
 SORT_BEST = "best"
 SORT_NEWEST = "newest"
@@ -246,27 +247,7 @@ def filter_tag_lookup(*, text, limit=TAG_SUGGESTION_LIMIT):
 
 def filter_tag_suggestions(*, query, limit=TAG_SUGGESTION_LIMIT):
     """Approved interests and values whose name or alias contains `query`, best first."""
-    normalized = normalise_tag_name(query)
-    if not normalized:
-        return []
-    tags = (
-        Tag.objects.filter(status=Tag.Status.APPROVED)
-        .filter(
-            Q(normalized_name__contains=normalized)
-            | Q(pk__in=_alias_tag_ids(normalized_name__contains=normalized))
-        )
-        .order_by("normalized_name")
-    )
-    ranked = sorted(
-        tags[: limit * 4],
-        key=lambda tag: (
-            not tag.normalized_name.startswith(normalized),
-            tag.normalized_name != normalized,
-            len(tag.name),
-            tag.name,
-        ),
-    )
-    return ranked[:limit]
+    return tag_suggestions(kind=None, query=query, user=None, limit=limit)
 
 
 def match_state_for(*, user):

@@ -6,19 +6,14 @@ from celery import shared_task
 from django.db import DatabaseError, InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
 
+from intch.celery import RETRY_BACKOFF
 from matching import services
 
 logger = logging.getLogger(__name__)
 
 MATCHING_QUEUE = "celery"
 RETRYABLE = (OperationalError, InterfaceError, BrokerError, ConnectionError)
-RETRY_POLICY = {
-    "autoretry_for": RETRYABLE,
-    "retry_backoff": 2,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 8,
-}
+RETRY_POLICY = {"autoretry_for": RETRYABLE, **RETRY_BACKOFF}
 
 
 @shared_task(name="matching.recompute_user_matches", acks_late=True, **RETRY_POLICY)

@@ -7,6 +7,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
 
+from intch.celery import RETRY_BACKOFF
 from messaging import services
 
 logger = logging.getLogger(__name__)
@@ -19,13 +20,7 @@ RETRYABLE = (
     smtplib.SMTPException,
     OSError,
 )
-RETRY_POLICY = {
-    "autoretry_for": RETRYABLE,
-    "retry_backoff": 2,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 8,
-}
+RETRY_POLICY = {"autoretry_for": RETRYABLE, **RETRY_BACKOFF}
 
 
 @shared_task(name="messaging.notify_unread", acks_late=True, **RETRY_POLICY)

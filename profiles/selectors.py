@@ -80,22 +80,26 @@ def profile_goal_labels(*, profile):
 
 
 def tag_suggestions(*, kind, query, user, exclude_ids=(), limit=SUGGESTION_LIMIT):
-    """Approved tags (and the user's own pending ones) whose name or alias matches `query`."""
-    from profiles.models import normalise_tag_name
+    """Approved tags (and `user`'s own pending ones) whose name or alias contains `query`,
+    prefix matches first. `kind` None: interests and values; `user` None: approved only."""
+    from profiles.models import TagAlias, normalise_tag_name
 
     normalized = normalise_tag_name(query)
     if not normalized:
         return []
+    visible = Q(status=Tag.Status.APPROVED)
+    if user is not None:
+        visible |= Q(status=Tag.Status.PENDING, proposed_by=user)
+    aliased = TagAlias.objects.filter(normalized_name__contains=normalized).values("tag_id")
+    tags = Tag.objects.filter(visible).filter(
+        Q(normalized_name__contains=normalized) | Q(pk__in=aliased)
+    )
+    if kind is not None:
+        tags = tags.filter(kind=kind)
     tags = (
-        Tag.objects.filter(kind=kind)
-        .filter(Q(status=Tag.Status.APPROVED) | Q(status=Tag.Status.PENDING, proposed_by=user))
-        .filter(
-            Q(normalized_name__contains=normalized)
-            | Q(aliases__normalized_name__contains=normalized)
-        )
-        .exclude(pk__in=list(exclude_ids))
+        tags.exclude(pk__in=list(exclude_ids))
         .select_related("category")
-        .distinct()
+        .order_by("normalized_name")
     )
     ranked = sorted(
         tags[: limit * 4],

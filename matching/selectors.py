@@ -1,6 +1,8 @@
 """Reads for matches: the suggestions page, the Saved list and the profile page's reasons."""
 
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
@@ -15,6 +17,7 @@ from django.db.models import (
     Value,
     Window,
 )
+from django.utils import timezone
 
 from matching.models import Match, MatchRun, MatchState, Pass, Saved
 from profiles.goals import GOALS
@@ -248,6 +251,39 @@ def filter_tag_lookup(*, text, limit=TAG_SUGGESTION_LIMIT):
 def filter_tag_suggestions(*, query, limit=TAG_SUGGESTION_LIMIT):
     """Approved interests and values whose name or alias contains `query`, best first."""
     return tag_suggestions(kind=None, query=query, user=None, limit=limit)
+
+
+# The matches page is cached per person under a generation token; a write that changes what
+# someone's page shows drops their token (services.match_pages_forget).
+PAGE_GENERATION_SECONDS = 60 * 60
+
+
+def page_generation_key(user_id):
+    return f"matching:page-generation:{user_id}"
+
+
+def match_page_generation(*, user):
+    """The token under which `user`'s matches pages are cached now."""
+    key = page_generation_key(user.pk)
+    token = cache.get(key)
+    if token is None:
+        token = secrets.token_hex(8)
+        if not cache.add(key, token, PAGE_GENERATION_SECONDS):
+            token = cache.get(key) or token
+    return token
+
+
+# Page views closer together than this are one visit: "New" keeps meaning "since the visit
+# before", so opening page 2 does not clear the badges of page 1.
+VISIT_GAP = timedelta(minutes=30)
+
+
+def match_new_since(*, state, now=None):
+    """The "New" cutoff for a view now: the end of the previous visit."""
+    now = now or timezone.now()
+    if state.last_seen_at is not None and now - state.last_seen_at > VISIT_GAP:
+        return state.last_seen_at
+    return state.new_since
 
 
 def match_state_for(*, user):

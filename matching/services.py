@@ -1,9 +1,11 @@
 """Writes for matches: loading the population in bulk, storing each person's list atomically,
 and queueing recomputes. The scoring itself lives in matching/engine.py (no ORM there)."""
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 import numpy as np
 from django.conf import settings
@@ -16,6 +18,7 @@ from django.utils import timezone
 
 from matching import engine
 from matching.models import Match, MatchRun, MatchRunChunk, MatchState, Pass, Saved
+from matching.selectors import match_new_since, page_generation_key
 from profiles.models import Block, Profile, Tag, TaggedInterest, TaggedValue
 
 logger = logging.getLogger(__name__)
@@ -150,43 +153,119 @@ def _exclusions(population, query_user_ids):
 # --- Writing lists --------------------------------------------------------------------------
 
 
-def _reasons(population, row, col):
-    shared = engine.pair_reasons(population.prepared, row, col)
-    interests, values = [], []
-    for column in shared["tags"]:
-        name, slug, kind = population.tags[int(population.tag_ids[column])]
-        (values if kind == Tag.Kind.VALUE else interests).append({"name": name, "slug": slug})
-    goals = [list(pair) for pair in shared["goals"]]
-    return {"interests": interests, "values": values, "goals": goals}
+class _ReasonWriter:
+    """The reasons of many pairs of one population, as JSON text, without per-pair numpy.
+
+    A full recompute writes K reasons per person (ten million at 100,000 people), so this is
+    the hot loop of the write path. The JSON is the same as engine.pair_reasons gives, named:
+    {"interests": [{"name", "slug"}, ...], "values": [...], "goals": [[mine, theirs], ...]},
+    shared tags rarest first (higher IDF first, then lower column).
+    """
+
+    def __init__(self, population):
+        prepared = population.prepared
+        self._indptr = prepared.X.indptr
+        self._indices = prepared.X.indices
+        self._goal_bits = prepared.goal_bits
+        n_tags = len(population.tag_ids)
+        order = np.lexsort((np.arange(n_tags), -np.asarray(prepared.idf, dtype=np.float64)))
+        self._rarity = np.empty(n_tags, dtype=np.int64)
+        self._rarity[order] = np.arange(n_tags)
+        self._fragment, self._is_value = [], []
+        for tag_id in population.tag_ids:
+            name, slug, kind = population.tags[int(tag_id)]
+            self._fragment.append(json.dumps({"name": name, "slug": slug}))
+            self._is_value.append(kind == Tag.Kind.VALUE)
+        self._row_cache = (None, None)
+
+    def _tags_by_rarity(self, row):
+        """The row's tag columns as {column: rarity position} (cached for the last row)."""
+        if self._row_cache[0] != row:
+            columns = self._indices[self._indptr[row] : self._indptr[row + 1]]
+            rarity = self._rarity[columns].tolist()
+            self._row_cache = (row, dict(zip(columns.tolist(), rarity, strict=True)))
+        return self._row_cache[1]
+
+    @staticmethod
+    @lru_cache(maxsize=4096)
+    def _goals_json(bits_a, bits_b):
+        return json.dumps([list(pair) for pair in engine.complementary_goals(bits_a, bits_b)])
+
+    def reasons_json(self, row, col):
+        mine = self._tags_by_rarity(row)
+        theirs = self._indices[self._indptr[col] : self._indptr[col + 1]].tolist()
+        shared = sorted((mine[c], c) for c in theirs if c in mine)
+        interests, values = [], []
+        for _, column in shared:
+            (values if self._is_value[column] else interests).append(self._fragment[column])
+        goals = self._goals_json(int(self._goal_bits[row]), int(self._goal_bits[col]))
+        return (
+            f'{{"interests": [{", ".join(interests)}], "values": [{", ".join(values)}], '
+            f'"goals": {goals}}}'
+        )
 
 
 def _match_rows(population, query_rows, result, now):
-    matches = []
+    """(user_id, candidate_id, rank, score, similarity, reasons JSON, computed_at) per match."""
+    writer = _ReasonWriter(population)
+    user_ids = population.user_ids
+    rows = []
     for position, row in enumerate(query_rows):
-        user_id = int(population.user_ids[row])
+        user_id = int(user_ids[row])
+        columns = result.indices[position]
+        found = int(np.count_nonzero(columns >= 0))
         for rank, (col, score, similarity) in enumerate(
             zip(
-                result.indices[position],
-                result.scores[position],
-                result.similarity[position],
+                columns[:found].tolist(),
+                result.scores[position][:found].tolist(),
+                result.similarity[position][:found].tolist(),
                 strict=True,
             ),
             start=1,
         ):
-            if col < 0:
-                break
-            matches.append(
-                Match(
-                    user_id=user_id,
-                    candidate_id=int(population.user_ids[col]),
-                    rank=rank,
-                    score=int(score),
-                    similarity=float(similarity),
-                    reasons=_reasons(population, row, int(col)),
-                    computed_at=now,
+            rows.append(
+                (
+                    user_id,
+                    int(user_ids[col]),
+                    rank,
+                    int(score),
+                    float(similarity),
+                    writer.reasons_json(row, col),
+                    now,
                 )
             )
-    return matches
+    return rows
+
+
+_MATCH_COLUMNS = (
+    "user_id",
+    "candidate_id",
+    "rank",
+    "score",
+    "similarity",
+    "reasons",
+    "computed_at",
+)
+
+
+def _insert_matches(rows):
+    """Insert match rows in bulk: COPY on PostgreSQL, batched inserts elsewhere."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Match._meta.db_table)
+        columns = ", ".join(_MATCH_COLUMNS)
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    matches = []
+    for row in rows:
+        values = dict(zip(_MATCH_COLUMNS, row, strict=True))
+        values["reasons"] = json.loads(values["reasons"])
+        matches.append(Match(**values))
+    Match.objects.bulk_create(matches, batch_size=2000)
 
 
 def _lock_owners(user_ids):
@@ -207,7 +286,8 @@ def _replace_lists(user_ids, matches, now):
     with transaction.atomic():
         _lock_owners(user_ids)
         Match.objects.filter(user_id__in=user_ids).delete()
-        Match.objects.bulk_create(matches, batch_size=2000)
+        _insert_matches(matches)
+        match_pages_forget(user_ids=user_ids)
         existing = set(
             MatchState.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True)
         )
@@ -248,6 +328,7 @@ def matches_recompute_for_user(*, user_id):
     if row is None or not population.eligible[row]:
         # Gone, hidden or inactive: leave every list, and keep no list of one's own if gone.
         with transaction.atomic():
+            match_pages_forget_around(user_id=user_id)
             Match.objects.filter(candidate_id=user_id).delete()
             if row is None:
                 Match.objects.filter(user_id=user_id).delete()
@@ -286,6 +367,7 @@ def _enter_other_lists(population, row, now):
         ).values_list("user_id", "candidate_id", "score", "similarity"):
             lists.setdefault(owner_id, []).append((candidate_id, score, similarity))
         changed_owners, new_matches = [], []
+        writer = _ReasonWriter(population)
         for owner_id, (_column, score, similarity) in by_user.items():
             current = [m for m in lists.get(owner_id, []) if m[0] != user_id]
             current.append((user_id, score, similarity))
@@ -299,19 +381,20 @@ def _enter_other_lists(population, row, now):
             owner_row = population.row_of(owner_id)
             for rank, (candidate_id, cand_score, cand_similarity) in enumerate(current, start=1):
                 new_matches.append(
-                    Match(
-                        user_id=owner_id,
-                        candidate_id=candidate_id,
-                        rank=rank,
-                        score=cand_score,
-                        similarity=cand_similarity,
-                        reasons=_reasons(population, owner_row, population.row_of(candidate_id)),
-                        computed_at=now,
+                    (
+                        owner_id,
+                        candidate_id,
+                        rank,
+                        cand_score,
+                        cand_similarity,
+                        writer.reasons_json(owner_row, population.row_of(candidate_id)),
+                        now,
                     )
                 )
         if changed_owners:
             Match.objects.filter(user_id__in=changed_owners).delete()
-            Match.objects.bulk_create(new_matches, batch_size=2000)
+            _insert_matches(new_matches)
+            match_pages_forget(user_ids=changed_owners)
 
 
 # --- Full runs ------------------------------------------------------------------------------
@@ -394,6 +477,7 @@ def matches_changed_for(*, user_id):
     now = timezone.now()
     if get_user_model().objects.filter(pk=user_id).exists():
         MatchState.objects.update_or_create(user_id=user_id, defaults={"requested_at": now})
+    match_pages_forget_around(user_id=user_id)
 
     def enqueue():
         if cache.add(_queued_key(user_id), now.isoformat(), timeout=coalesce_seconds()):
@@ -421,11 +505,30 @@ def matches_recompute_all_later(*, reason):
     transaction.on_commit(enqueue)
 
 
+# --- Cached matches pages ------------------------------------------------------------------
+
+
+def match_pages_forget(*, user_ids):
+    """The matches pages of these people show something that changed: drop their tokens.
+
+    Dropped now, so this request already sees the change, and again after commit, so a page
+    rendered from the old data while the transaction was open is never found again.
+    """
+    keys = [page_generation_key(int(user_id)) for user_id in dict.fromkeys(user_ids)]
+    if not keys:
+        return
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
+
+
+def match_pages_forget_around(*, user_id):
+    """This person changed (or left): their own page and every page that shows their card."""
+    owners = Match.objects.filter(candidate_id=user_id).values_list("user_id", flat=True)
+    match_pages_forget(user_ids=[user_id, *owners])
+
+
 # --- Pass and save ---------------------------------------------------------------------------
 
-# Page views closer together than this are one visit: "New" keeps meaning "since the visit
-# before", so opening page 2 does not clear the badges of page 1.
-VISIT_GAP = timedelta(minutes=30)
 # last_seen_at is written at most this often: a refresh costs no write.
 SEEN_PRECISION = timedelta(minutes=1)
 
@@ -443,6 +546,7 @@ def match_pass(*, user, candidate):
     """
     _not_self(user, candidate)
     passed, _ = Pass.objects.get_or_create(user=user, passed=candidate)
+    match_pages_forget(user_ids=[user.pk])
     return passed
 
 
@@ -450,6 +554,7 @@ def match_pass_undo(*, user, candidate):
     """Take a pass back; True if the card is back at once, False if it needs a recompute."""
     with transaction.atomic():
         Pass.objects.filter(user=user, passed=candidate).delete()
+        match_pages_forget(user_ids=[user.pk])
         still_listed = Match.objects.filter(user=user, candidate=candidate).exists()
         if not still_listed:
             # A recompute ran since the pass and dropped the pair: queue one that may add it.
@@ -461,12 +566,14 @@ def match_save(*, user, candidate):
     """Keep `candidate` in `user`'s Saved list."""
     _not_self(user, candidate)
     saved, _ = Saved.objects.get_or_create(user=user, saved=candidate)
+    match_pages_forget(user_ids=[user.pk])
     return saved
 
 
 def match_unsave(*, user, candidate):
     """Take `candidate` off `user`'s Saved list."""
     Saved.objects.filter(user=user, saved=candidate).delete()
+    match_pages_forget(user_ids=[user.pk])
 
 
 def matches_mark_seen(*, user, state, now=None):
@@ -478,9 +585,7 @@ def matches_mark_seen(*, user, state, now=None):
     if state is None:
         MatchState.objects.get_or_create(user=user, defaults={"last_seen_at": now})
         return None
-    new_since = state.new_since
-    if state.last_seen_at is not None and now - state.last_seen_at > VISIT_GAP:
-        new_since = state.last_seen_at
+    new_since = match_new_since(state=state, now=now)
     if (
         state.last_seen_at is None
         or now - state.last_seen_at >= SEEN_PRECISION

@@ -8,8 +8,10 @@ import hashlib
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -22,23 +24,76 @@ from django.views.decorators.http import require_GET, require_POST
 from matching import presenters, selectors, services
 from matching.forms import MatchFilterForm
 from messaging.middleware import presence_passive
-from profiles.selectors import profile_get_visible, profile_is_ready, profile_missing_minimum
+from messaging.selectors import unread_counts
+from profiles.selectors import (
+    profile_get_visible,
+    profile_is_ready,
+    profile_missing_minimum,
+    profile_with_tag_counts,
+)
 from profiles.services import profile_ensure
 
 PAGE_SIZE = 20
 SAVED_PAGE_SIZE = 20
+# A whole matches page is kept this long at most; writes that change it drop it sooner.
+PAGE_CACHE_SECONDS = 60
 CARD_TEMPLATES = (
     "matching/partials/_card.html",
     "matching/partials/_reasons.html",
     "profiles/partials/_avatar.html",
 )
+PAGE_TEMPLATES = (
+    "base.html",
+    "matching/list.html",
+    "matching/partials/_card_list.html",
+    "matching/partials/_filters.html",
+    "matching/partials/_active_filters.html",
+    "matching/partials/_pagination.html",
+    "matching/partials/_tabs.html",
+)
+
+
+def _templates_version(names):
+    sources = "".join(get_template(name).template.source for name in names)
+    return hashlib.sha256(sources.encode()).hexdigest()[:16]
 
 
 @lru_cache(maxsize=1)
 def _card_templates_version():
     """Cached cards must not outlive a change of their templates (the cache may be Redis)."""
-    sources = "".join(get_template(name).template.source for name in CARD_TEMPLATES)
-    return hashlib.sha256(sources.encode()).hexdigest()[:16]
+    return _templates_version(CARD_TEMPLATES)
+
+
+@lru_cache(maxsize=1)
+def _page_templates_version():
+    return _templates_version(PAGE_TEMPLATES + CARD_TEMPLATES)
+
+
+def _page_cache_key(request, *, state, new_since):
+    """Where this exact page is cached, or None when it must be rendered afresh.
+
+    The key holds everything the page shows that is not covered by the person's generation
+    token: the URL (filters, page, the Undo notice), the "New" cutoff, when the list was
+    computed, the header's counts, and the CSRF secret its forms carry. Pages with a one-off
+    message, a list being computed, or no CSRF cookie yet are never cached.
+    """
+    csrf_secret = request.META.get("CSRF_COOKIE")
+    if not csrf_secret or settings.CSRF_COOKIE_NAME not in request.COOKIES:
+        return None
+    if state is None or state.is_pending or len(messages.get_messages(request)):
+        return None
+    parts = (
+        selectors.match_page_generation(user=request.user),
+        request.get_full_path(),
+        bool(request.htmx),
+        new_since.isoformat() if new_since else "",
+        state.computed_at.isoformat() if state.computed_at else "",
+        sorted(unread_counts(user=request.user).items()),
+        csrf_secret,
+        _page_templates_version(),
+    )
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
+    return f"matching:page:{request.user.pk}:{digest}"
 
 
 def _cards_key(cards, *, in_saved):
@@ -49,7 +104,7 @@ def _cards_key(cards, *, in_saved):
 
 def _onboarding_gate(request):
     """A redirect to onboarding for a profile not ready for matching, or None."""
-    profile = profile_ensure(user=request.user)
+    profile = profile_with_tag_counts(user=request.user) or profile_ensure(user=request.user)
     if profile_is_ready(profile=profile):
         return None
     missing = profile_missing_minimum(profile=profile) or "Finish the last step."
@@ -68,11 +123,25 @@ def _passed_notice(request):
 @login_required
 @require_GET
 def match_list(request):
-    """Best matches first, each with its score and reasons; filters live in the URL."""
+    """Best matches first, each with its score and reasons; filters live in the URL.
+
+    The rendered page is cached per person (see _page_cache_key): a repeat view costs the
+    user, their match state and a few cache reads. A cached page implies the profile was
+    ready for matching, since every change that could undo that drops the person's pages.
+    """
+    state = selectors.match_state_for(user=request.user)
+    cache_key = None
+    if state is not None:
+        cache_key = _page_cache_key(
+            request, state=state, new_since=selectors.match_new_since(state=state)
+        )
+        cached = cache.get(cache_key) if cache_key else None
+        if cached is not None:
+            services.matches_mark_seen(user=request.user, state=state)
+            return HttpResponse(cached)
     gate = _onboarding_gate(request)
     if gate:
         return gate
-    state = selectors.match_state_for(user=request.user)
     if state is None:
         # Nobody ever asked for this person's list (people added in bulk): ask now.
         services.matches_changed_for(user_id=request.user.pk)
@@ -91,7 +160,7 @@ def match_list(request):
         {"person": m.candidate.profile, "match": m, "saved": m.is_saved, "new": m.is_new}
         for m in page.object_list
     ]
-    return render(
+    response = render(
         request,
         "matching/list.html",
         {
@@ -108,6 +177,9 @@ def match_list(request):
             "next_url": request.get_full_path(),
         },
     )
+    if cache_key and response.status_code == 200:
+        cache.set(cache_key, response.content, PAGE_CACHE_SECONDS)
+    return response
 
 
 @login_required

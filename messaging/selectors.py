@@ -15,6 +15,9 @@ POLL_LIMIT = 100
 PROMPT_CHOICES_LIMIT = 12
 
 
+UNREAD_COUNTS_SECONDS = 120
+
+
 def presence_key(user_id):
     return f"messaging:active:{user_id}"
 
@@ -74,8 +77,27 @@ def _requests(*, user):
     )
 
 
+def unread_counts_key(user_id):
+    return f"messaging:unread:{user_id}"
+
+
 def unread_counts(*, user):
-    """{"messages": unread messages, "requests": requests waiting} in one query."""
+    """{"messages": unread messages, "requests": requests waiting} for the header badge.
+
+    Every page shows the badge, so the counts are cached per person; each write that changes
+    them forgets the cached value (messaging.services.unread_counts_forget), and the timeout
+    bounds any staleness a missed write could leave.
+    """
+    key = unread_counts_key(user.pk)
+    counts = cache.get(key)
+    if counts is None:
+        counts = _unread_counts_query(user=user)
+        cache.set(key, counts, UNREAD_COUNTS_SECONDS)
+    return counts
+
+
+def _unread_counts_query(*, user):
+    """The counts in one query."""
     from django.contrib.auth import get_user_model
 
     row = (

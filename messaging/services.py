@@ -32,7 +32,7 @@ from messaging.models import (
     Participant,
     Report,
 )
-from messaging.selectors import person_is_active, presence_key
+from messaging.selectors import person_is_active, presence_key, unread_counts_key
 from profiles.models import Block
 
 logger = logging.getLogger(__name__)
@@ -159,8 +159,32 @@ def _pair_locked(*, user, other):
 # --- Live push and notification queueing (after commit) ----------------------------------
 
 
+def unread_counts_forget(*, user_ids):
+    """The header counts of these people changed: drop the cached ones, now and after commit.
+
+    Now, so this request already sees the change; after commit, so a page that read the old
+    counts while the transaction was open does not keep them.
+    """
+    keys = [unread_counts_key(user_id) for user_id in dict.fromkeys(user_ids)]
+    if not keys:
+        return
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
+
+
+def unread_counts_forget_partners(*, user_id):
+    """Someone left, was suspended, blocked or unblocked: forget their partners' counts too."""
+    partners = Conversation.objects.filter(Q(initiator_id=user_id) | Q(recipient_id=user_id))
+    user_ids = {user_id}
+    for initiator_id, recipient_id in partners.values_list("initiator_id", "recipient_id"):
+        user_ids.update((initiator_id, recipient_id))
+    unread_counts_forget(user_ids=user_ids)
+
+
 def _push(*, user_ids, event):
     """Tell each person's open pages about `event`. Best effort: pages poll when it fails."""
+    # Every event that reaches a page may change its header counts.
+    cache.delete_many([unread_counts_key(user_id) for user_id in dict.fromkeys(user_ids)])
     try:
         layer = get_channel_layer()
     except Exception:  # a misconfigured layer must not break writes
@@ -180,6 +204,7 @@ def _push(*, user_ids, event):
 
 
 def _push_after_commit(*, user_ids, event):
+    unread_counts_forget(user_ids=user_ids)
     transaction.on_commit(lambda: _push(user_ids=user_ids, event=event), robust=True)
 
 
@@ -246,6 +271,7 @@ def _post(*, conversation, sender, body, client_token, is_intro=False):
         conversation=conversation, user=sender, last_read_message_id__lt=message.pk
     ).update(last_read_message_id=message.pk, last_read_at=now)
     recipient_id = conversation.other_user_id(sender.pk)
+    unread_counts_forget(user_ids=(sender.pk, recipient_id))
     transaction.on_commit(
         lambda: _after_message(
             message_id=message.pk,
@@ -790,6 +816,7 @@ def account_suspend(*, user, moderator=None):
             status=Report.Status.SUSPENDED, resolved_at=timezone.now(), resolved_by=moderator
         )
         matches_changed_for(user_id=user.pk)
+        unread_counts_forget_partners(user_id=user.pk)
         _push_after_commit(user_ids=(user.pk,), event={"kind": "account_closed"})
     logger.info("user %s suspended by %s", user.pk, getattr(moderator, "pk", None))
     return user

@@ -1,19 +1,46 @@
 """Reads for people and the taxonomy. Views call these; they also check who may see what."""
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery
 from django.http import Http404
 
 from profiles.goals import GOAL_LABELS
-from profiles.models import Block, Category, Profile, Tag
+from profiles.models import Block, Category, Profile, Tag, TaggedInterest, TaggedValue
 
 SUGGESTION_LIMIT = 12
+
+
+def _tag_count(through):
+    return Subquery(
+        through.objects.filter(content_object_id=OuterRef("pk"))
+        .order_by()
+        .annotate(total=Func(F("pk"), function="COUNT"))
+        .values("total"),
+        output_field=IntegerField(),
+    )
+
+
+def profile_with_tag_counts(*, user):
+    """The person's profile with `interest_count` and `value_count`, in one query (or None).
+
+    Pages that only need to know whether someone is ready for matching use this instead of
+    counting the tags one query at a time.
+    """
+    return (
+        Profile.objects.filter(user=user)
+        .annotate(interest_count=_tag_count(TaggedInterest), value_count=_tag_count(TaggedValue))
+        .first()
+    )
 
 
 def profile_missing_minimum(*, profile):
     """What a profile still lacks for matching, as one friendly sentence, or ''."""
     missing = []
-    interests = profile.interests.count()
-    values = profile.values.count()
+    interests = getattr(profile, "interest_count", None)
+    if interests is None:
+        interests = profile.interests.count()
+    values = getattr(profile, "value_count", None)
+    if values is None:
+        values = profile.values.count()
     if interests < 3:
         missing.append(f"{3 - interests} more interest{'s' if 3 - interests > 1 else ''}")
     if values < 1:

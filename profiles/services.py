@@ -61,6 +61,24 @@ def _matches_changed(*, user_id):
     matches_changed_for(user_id=user_id)
 
 
+def _shown_to_others_changed(*, user_id):
+    """What this person's card shows (name, headline, picture, place) changed."""
+    from matching.services import match_pages_forget_around
+
+    match_pages_forget_around(user_id=user_id)
+
+
+def _unread_counts_changed(*, user_ids, partners=False):
+    """The header's message counts of these people (or of everyone they talk to) changed."""
+    from messaging.services import unread_counts_forget, unread_counts_forget_partners
+
+    if partners:
+        for user_id in user_ids:
+            unread_counts_forget_partners(user_id=user_id)
+    else:
+        unread_counts_forget(user_ids=user_ids)
+
+
 def profile_ensure(*, user):
     """Return the user's profile, creating an empty one the first time."""
     profile, _ = Profile.objects.get_or_create(user=user)
@@ -90,6 +108,8 @@ def profile_update(*, profile, data):
         profile.save()
         if changed & (MATCHING_FIELDS | {"goal_bits"}):
             _matches_changed(user_id=profile.user_id)
+        else:
+            _shown_to_others_changed(user_id=profile.user_id)
     return profile
 
 
@@ -130,11 +150,18 @@ def avatar_process(*, uploaded):
 
 def profile_avatar_set(*, profile, uploaded):
     """Validate, re-encode and store a new avatar, replacing the old one."""
-    content = avatar_process(uploaded=uploaded)
+    return profile_avatar_store(profile=profile, content=avatar_process(uploaded=uploaded))
+
+
+def profile_avatar_store(*, profile, content):
+    """Store an avatar made by avatar_process; the old picture's file goes once committed."""
     old_name = profile.avatar.name if profile.avatar else ""
+    storage = profile.avatar.storage
     profile.avatar.save("avatar.webp", content, save=True)
     if old_name and old_name != profile.avatar.name:
-        profile.avatar.storage.delete(old_name)
+        # Avatars are served without a login check: a replaced picture must not stay online.
+        transaction.on_commit(lambda: storage.delete(old_name))
+    _shown_to_others_changed(user_id=profile.user_id)
     return profile
 
 
@@ -142,6 +169,7 @@ def profile_avatar_remove(*, profile):
     """Remove the avatar; the initials avatar shows instead."""
     if profile.avatar:
         profile.avatar.delete(save=True)
+        _shown_to_others_changed(user_id=profile.user_id)
     return profile
 
 
@@ -259,6 +287,7 @@ def block_create(*, blocker, blocked):
         block, _ = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
         _matches_changed(user_id=blocker.pk)
         _matches_changed(user_id=blocked.pk)
+        _unread_counts_changed(user_ids=(blocker.pk, blocked.pk))
     return block
 
 
@@ -268,6 +297,7 @@ def block_delete(*, blocker, blocked):
         Block.objects.filter(blocker=blocker, blocked=blocked).delete()
         _matches_changed(user_id=blocker.pk)
         _matches_changed(user_id=blocked.pk)
+        _unread_counts_changed(user_ids=(blocker.pk, blocked.pk))
 
 
 def account_delete(*, user):
@@ -277,6 +307,8 @@ def account_delete(*, user):
     storage = profile.avatar.storage if profile else None
     user_id = user.pk
     with transaction.atomic():
+        _unread_counts_changed(user_ids=(user_id,), partners=True)
+        _shown_to_others_changed(user_id=user_id)
         get_user_model().objects.filter(pk=user_id).delete()
         _matches_changed(user_id=user_id)
     if avatar_name:

@@ -118,6 +118,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Sessions are read on every page: kept in the cache (Redis in services mode) and written
+# through to the database, so a cache restart logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # --- Channels: WebSockets for live messages ------------------------------------
 # With Redis every web process shares one channel layer; the embedded default keeps it in
 # memory, which is right for one process (make run) and nothing more.

@@ -53,6 +53,39 @@ def test_each_match_keeps_its_reasons_rarest_first(crowd, common_tags):
     assert 0 < match.score <= 100
 
 
+def test_stored_reasons_are_the_engines_reasons_named(db):
+    """The write path builds reasons as JSON text itself; it must say what the engine says."""
+    import random
+
+    from matching import engine
+
+    rng = random.Random(7)
+    interests = TagFactory.create_batch(12)
+    values = TagFactory.create_batch(4, kind=Tag.Kind.VALUE)
+    goals = ["hire", "find_job", "find_mentor", "mentor_others", "meet_peers", "invest"]
+    for _ in range(15):
+        complete_profile(
+            interests=rng.sample(interests, rng.randint(3, 8)),
+            values=rng.sample(values, rng.randint(1, 3)),
+            goals=rng.sample(goals, rng.randint(1, 2)),
+        )
+    services.matches_recompute_all(reason="test")
+
+    population = services.population_load()
+    checked = 0
+    for match in Match.objects.all():
+        row, col = population.row_of(match.user_id), population.row_of(match.candidate_id)
+        expected = engine.pair_reasons(population.prepared, row, col)
+        named = [population.tags[int(population.tag_ids[c])] for c in expected["tags"]]
+        assert match.reasons == {
+            "interests": [{"name": n, "slug": s} for n, s, kind in named if kind != "value"],
+            "values": [{"name": n, "slug": s} for n, s, kind in named if kind == "value"],
+            "goals": [list(pair) for pair in expected["goals"]],
+        }
+        checked += 1
+    assert checked > 100
+
+
 def test_complementary_goals_lift_a_match(db):
     tags = TagFactory.create_batch(3)
     me = complete_profile(interests=tags, goals=["find_mentor"])

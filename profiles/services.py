@@ -274,8 +274,12 @@ def profile_onboarding_complete(*, profile):
     if missing:
         raise ValidationError(missing)
     if profile.onboarded_at is None:
-        profile.onboarded_at = timezone.now()
-        profile.save(update_fields=["onboarded_at", "updated_at"])
+        with transaction.atomic():
+            profile.onboarded_at = timezone.now()
+            profile.save(update_fields=["onboarded_at", "updated_at"])
+            # Only onboarded people are matched: a recompute that ran before this (tasks run
+            # at once in the embedded default) left the newcomer without a list.
+            _matches_changed(user_id=profile.user_id)
     return profile
 
 

@@ -1,6 +1,9 @@
-"""Browser tests: Playwright driving Debian's Chromium against pytest-django's live server."""
+"""Browser tests: Playwright driving Debian's Chromium against pytest-django's live server,
+or against daphne (the ASGI app, WebSockets included) where pages must update live."""
 
 import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -54,23 +57,99 @@ def viewport(request):
 
 
 @pytest.fixture
-def page(browser, live_server, viewport):
+def open_window(browser, viewport):
+    """Open a browser window of the test's size on `base_url`, with cookies of its own.
+
+    Call it again for a second person in the same test; every window closes after the test.
+    """
     name, size = viewport
-    context = browser.new_context(viewport=size, base_url=live_server.url)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.viewport_name = name
-    yield page
-    context.close()
+    contexts = []
+
+    def open_(base_url):
+        context = browser.new_context(viewport=size, base_url=base_url)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        window = context.new_page()
+        window.viewport_name = name
+        return window
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(open_window, live_server):
+    return open_window(live_server.url)
 
 
 @pytest.fixture
 def screenshot(page, request):
-    """Save a screenshot of a key page to test-artifacts/screenshots (kept by CI)."""
+    """Save a screenshot of a key page to test-artifacts/screenshots (kept by CI).
+
+    screenshot("label") shoots the test's page; screenshot("label", window) another window.
+    """
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    def take(label):
+    def take(label, window=None):
         safe = request.node.name.replace("[", "-").replace("]", "").replace("/", "-")
-        page.screenshot(path=str(ARTIFACTS / f"{safe}-{label}.png"), full_page=True)
+        (window or page).screenshot(path=str(ARTIFACTS / f"{safe}-{label}.png"), full_page=True)
 
     return take
+
+
+@pytest.fixture(scope="session")
+def asgi_server():
+    """The ASGI app under daphne on a free port, for the whole session (Twisted runs once).
+
+    pytest-django's live_server speaks only HTTP; pages that update live need WebSockets.
+    """
+    from daphne.endpoints import build_endpoint_description_strings
+    from daphne.server import Server
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    from intch.asgi import application
+
+    server = Server(
+        application=ASGIStaticFilesHandler(application),
+        endpoints=build_endpoint_description_strings(host="127.0.0.1", port=0),
+        signal_handlers=False,
+        verbosity=0,
+    )
+    thread = threading.Thread(target=server.run, name="daphne-e2e", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.listening_addresses and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not server.listening_addresses:
+        pytest.fail("daphne did not start listening within 15 s")
+    host, port = server.listening_addresses[0]
+    yield f"http://{host}:{port}"
+    from twisted.internet import reactor
+
+    reactor.callFromThread(reactor.stop)
+    thread.join(timeout=10)
+    _close_connections_of_other_threads()
+
+
+def _close_connections_of_other_threads():
+    """Close the database connections that server threads left open.
+
+    Under ASGI, Django renders error pages (our 404s) on the event loop's thread pool and never
+    closes what they opened there; left open, they keep the test database from being dropped.
+    """
+    import gc
+
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    for wrapper in gc.get_objects():
+        if (
+            issubclass(type(wrapper), BaseDatabaseWrapper)
+            and wrapper.connection is not None
+            and wrapper._thread_ident != threading.get_ident()
+        ):
+            wrapper.inc_thread_sharing()
+            try:
+                wrapper.close()
+            finally:
+                wrapper.dec_thread_sharing()

@@ -1,12 +1,11 @@
 """Two people at once: A writes to B from a match card, B accepts, they talk live, B blocks A.
 
 pytest-django's live_server speaks only HTTP, so these pages are served by daphne (HTTP and
-WebSockets, the ASGI app as in production) in a thread of the test process.
+WebSockets, the ASGI app as in production) in a thread of the test process: the asgi_server
+fixture of tests/e2e/conftest.py.
 """
 
 import re
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -21,60 +20,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 LIVE_MS = 2_000  # the issue: a new message shows for the other person within 2 seconds
-
-
-@pytest.fixture(scope="session")
-def asgi_server():
-    """The ASGI app under daphne on a free port, for the whole session (Twisted runs once)."""
-    from daphne.endpoints import build_endpoint_description_strings
-    from daphne.server import Server
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-
-    from intch.asgi import application
-
-    server = Server(
-        application=ASGIStaticFilesHandler(application),
-        endpoints=build_endpoint_description_strings(host="127.0.0.1", port=0),
-        signal_handlers=False,
-        verbosity=0,
-    )
-    thread = threading.Thread(target=server.run, name="daphne-e2e", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.listening_addresses and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if not server.listening_addresses:
-        pytest.fail("daphne did not start listening within 15 s")
-    host, port = server.listening_addresses[0]
-    yield f"http://{host}:{port}"
-    from twisted.internet import reactor
-
-    reactor.callFromThread(reactor.stop)
-    thread.join(timeout=10)
-    _close_connections_of_other_threads()
-
-
-def _close_connections_of_other_threads():
-    """Close the database connections that server threads left open.
-
-    Under ASGI, Django renders error pages (our 404s) on the event loop's thread pool and never
-    closes what they opened there; left open, they keep the test database from being dropped.
-    """
-    import gc
-
-    from django.db.backends.base.base import BaseDatabaseWrapper
-
-    for wrapper in gc.get_objects():
-        if (
-            issubclass(type(wrapper), BaseDatabaseWrapper)
-            and wrapper.connection is not None
-            and wrapper._thread_ident != threading.get_ident()
-        ):
-            wrapper.inc_thread_sharing()
-            try:
-                wrapper.close()
-            finally:
-                wrapper.dec_thread_sharing()
 
 
 def _session_cookie(user, base_url):

@@ -146,3 +146,24 @@ def test_block_is_refused_for_oneself(db):
     user = UserFactory()
     with pytest.raises(ValidationError):
         services.block_create(blocker=user, blocked=user)
+
+
+def test_finishing_onboarding_queues_the_newcomers_first_matches(
+    db, tasks_inline, django_capture_on_commit_callbacks
+):
+    from matching.models import Match
+    from tests.factories import complete_profile
+
+    shared = TagFactory.create_batch(3)
+    value = TagFactory(kind=Tag.Kind.VALUE)
+    other = complete_profile(interests=shared, values=[value])
+    newcomer = ProfileFactory(onboarded_at=None, interests=shared, values=[value])
+    # The goals step saves the goals first: that recompute runs before onboarding is done
+    # (at once, with tasks in-process), while the newcomer cannot be matched yet.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.profile_update(profile=newcomer, data={"goals": ["hire"]})
+    assert not Match.objects.filter(user=newcomer.user).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.profile_onboarding_complete(profile=newcomer)
+    assert Match.objects.filter(user=newcomer.user, candidate=other.user).exists()

@@ -26,6 +26,8 @@ handler400 = "intch.views.bad_request"
 handler403 = "intch.views.permission_denied"
 handler404 = "intch.views.page_not_found"
 handler500 = "intch.views.server_error"
+# Not one of Django's: allauth answers its rate limits (log in, sign up, reset) with it.
+handler429 = "intch.views.too_many_requests"
 
 # Uploaded avatars are re-encoded images, so the app can serve them itself; a reverse
 # proxy in front may serve MEDIA_ROOT directly instead (docs/deploy.md).

@@ -73,3 +73,7 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     return render(request, "errors/500.html", status=500)
+
+
+def too_many_requests(request, exception=None):
+    return render(request, "errors/429.html", status=429)

@@ -2,6 +2,8 @@
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp
+from django.http import Http404
 from django.urls import reverse
 
 
@@ -26,5 +28,15 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().get_login_redirect_url(request)
 
 
+class ProviderNotConfigured(SocialApp.DoesNotExist, Http404):
+    """No credentials for this provider: a 404 to the browser, DoesNotExist to allauth."""
+
+
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
-    pass
+    def get_app(self, request, provider, client_id=None):
+        # Every provider's URLs are installed, configured or not (see settings): without this,
+        # anyone could turn /accounts/google/login/ into a server error at will.
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise ProviderNotConfigured(f"No {provider} app is configured.") from None

@@ -1,6 +1,7 @@
 """People, their profiles, and the curated interests-and-values taxonomy."""
 
 import re
+import secrets
 import unicodedata
 
 from django.conf import settings
@@ -117,7 +118,9 @@ class TaggedValue(TaggedItemBase):
 
 
 def avatar_upload_to(instance, filename):
-    return f"avatars/{instance.user_id}/{timezone.now():%Y%m%d%H%M%S}.webp"
+    # Pictures are served without a login check: a random name, so that the picture of
+    # someone who hides their profile cannot be found by guessing its address.
+    return f"avatars/{instance.user_id}/{secrets.token_urlsafe(16)}.webp"
 
 
 class Profile(models.Model):

@@ -71,8 +71,9 @@ def _visible_profiles(*, viewer):
         Q(blocker=viewer, blocked=OuterRef("user_id"))
         | Q(blocker=OuterRef("user_id"), blocked=viewer)
     )
+    # People who never finished onboarding have no name yet (their email's would show).
     return (
-        Profile.objects.filter(discoverable=True, user__is_active=True)
+        Profile.objects.filter(discoverable=True, user__is_active=True, onboarded_at__isnull=False)
         .exclude(Exists(blocked))
         .select_related("user")
     )

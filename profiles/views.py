@@ -79,7 +79,7 @@ def edit(request):
             with transaction.atomic():
                 services.profile_update(profile=profile, data=data)
                 if form.processed_avatar is not None:
-                    profile.avatar.save("avatar.webp", form.processed_avatar, save=True)
+                    services.profile_avatar_store(profile=profile, content=form.processed_avatar)
                 elif form.cleaned_data.get("remove_avatar"):
                     services.profile_avatar_remove(profile=profile)
         except ValidationError as error:

@@ -76,7 +76,14 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     log_path = Path(settings.BASE_DIR) / "test-artifacts" / "celery-worker.log"
     log_path.parent.mkdir(exist_ok=True)
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "intch.settings.test"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "intch.settings.test",
+        # One JSON object per line, written at once, so tests can read the worker's events.
+        "LOG_FORMAT": "json",
+        "PYTHONUNBUFFERED": "1",
+    }
     log = log_path.open("w")
     worker = subprocess.Popen(  # noqa: S603
         [
@@ -111,6 +118,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     else:
         worker.kill()
         pytest.fail(f"Celery worker did not answer within 60 s; see {log_path}")
+    worker.log_path = log_path
     yield worker
     worker.terminate()
     try:

@@ -1,14 +1,28 @@
 """The Celery app. Start a worker: celery -A intch worker -l info; beat: celery -A intch beat."""
 
+import logging.config
 import os
 
 from celery import Celery
+from celery.signals import setup_logging
+from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "intch.settings.development")
 
 app = Celery("intch")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Structured task events (task_started, task_succeeded, ...) with the queuing request's id.
+app.steps["worker"].add(DjangoStructLogInitStep)
+
+
+@setup_logging.connect
+def _use_django_logging(**kwargs):
+    """Workers and beat log like the web processes (settings.LOGGING), not Celery's way."""
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+
 
 # Every task is idempotent, so transient faults are retried with growing, jittered delays.
 # Apps add their own `autoretry_for` (the errors that are transient for them).

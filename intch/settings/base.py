@@ -7,6 +7,7 @@ Services mode: set DATABASE_URL and REDIS_URL.
 from pathlib import Path
 
 import environ
+import structlog
 from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "taggit",
     "csp",
     "channels",
+    "django_structlog",
     "profiles",
     "matching",
     "messaging",
@@ -58,6 +60,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # One structured event per request (request_id, user_id, status, duration).
+    "django_structlog.middlewares.RequestMiddleware",
     "messaging.middleware.PresenceMiddleware",
 ]
 
@@ -290,17 +294,66 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Logging ---------------------------------------------------------------------
+# Structured logs (structlog through django-structlog): every request logs request_started
+# and request_finished (request_id, user_id, ip, status code), every Celery task
+# task_enqueued / task_started / task_succeeded / task_failed with its task_id and the
+# request_id that queued it, and our own log lines carry the same context. LOG_FORMAT=json
+# writes one JSON object per line (for a log collector); "plain" is for people.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+_LOG_CHAIN = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
+structlog.configure(
+    processors=[
+        *_LOG_CHAIN,
+        structlog.stdlib.PositionalArgumentsFormatter(),
+        structlog.processors.StackInfoRenderer(),
+        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+    ],
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    wrapper_class=structlog.stdlib.BoundLogger,
+    cache_logger_on_first_use=True,
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                structlog.processors.JSONRenderer(),
+            ],
+            "foreign_pre_chain": _LOG_CHAIN,
+        },
+        "plain": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.dev.ConsoleRenderer(
+                    colors=False, exception_formatter=structlog.dev.plain_traceback
+                ),
+            ],
+            "foreign_pre_chain": _LOG_CHAIN,
+        },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # django-structlog logs each request; the server's own access line would repeat it.
+        "django.server": {"level": "WARNING"},
         "faker": {"level": "WARNING"},
     },
 }

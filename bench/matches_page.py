@@ -17,6 +17,9 @@ What it does, in one run:
 4. runs wrk (`apt-get install wrk`) against each URL for --duration seconds after a short
    warm-up, counting any response that is not a 200 as an error, and prints requests per
    second, median and 99th-percentile latency, errors, and the ratio to the trivial view.
+   The matches page is measured twice: repeat views (the same URL again and again, answered
+   from the person's cached page) and first views (every request carries a parameter the page
+   ignores, so every one is rendered from the database, then cached).
 
 Needs PostgreSQL at --pg (default postgres://postgres@127.0.0.1:5432) and wrk on the PATH.
 """
@@ -69,7 +72,7 @@ urlpatterns = [path("bench/hello", hello), *site_urlpatterns]
 # Counts every status other than 200 (wrk itself only counts 4xx/5xx, not a redirect to login).
 WRK_SCRIPT = """
 local threads = {}
-function setup(thread) table.insert(threads, thread) end
+function setup(thread) table.insert(threads, thread); thread:set("id", #threads) end
 function init(args) not_ok = 0 end
 function response(status, headers, body)
   if status ~= 200 then not_ok = not_ok + 1 end
@@ -80,6 +83,21 @@ function done(summary, latency, requests)
   io.write(string.format("NOT_OK %d\\n", total))
 end
 """
+
+
+# The same, but every request asks for a URL nobody asked for before (an extra parameter the
+# page ignores), so no cached page can answer it: the cost of a first view.
+FRESH_SCRIPT = (
+    WRK_SCRIPT
+    + """
+counter = 0
+function request()
+  counter = counter + 1
+  local sep = string.find(wrk.path, "?", 1, true) and "&" or "?"
+  return wrk.format(nil, wrk.path .. sep .. "fresh=" .. id .. "-" .. counter)
+end
+"""
+)
 
 
 def log(message):
@@ -184,6 +202,17 @@ def log_in(base, password):
         cookies.update(_cookies(redirect.headers))
     if "sessionid" not in cookies:
         raise RuntimeError("no session cookie after logging in")
+    # Like a browser, show the first page once: it consumes the "Signed in" message, whose
+    # cookie the response then deletes (wrk would otherwise send it with every request).
+    request = urllib.request.Request(  # noqa: S310
+        f"{base}/matches/", headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+    )
+    with opener.open(request) as response:
+        for name, value in _cookies(response.headers).items():
+            if value in ("", '""'):
+                cookies.pop(name, None)
+            else:
+                cookies[name] = value
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
@@ -277,6 +306,8 @@ def main():
     (workdir / "intch_bench_urls.py").write_text(URLS)
     script = workdir / "count.lua"
     script.write_text(WRK_SCRIPT)
+    fresh_script = workdir / "fresh.lua"
+    fresh_script.write_text(FRESH_SCRIPT)
     redis_url = "" if args.no_redis or not redis_reachable(args.redis_url) else args.redis_url
     password = os.environ.get("INTCH_DEMO_PASSWORD", "intch-demo-2026")
     env = {
@@ -359,17 +390,20 @@ def main():
                 "wrk": f"-t{args.threads} -c{args.connections} -d{args.duration}s",
             }
         )
+        # Repeat views are served from the person's cached page; first views render it.
         targets = [
-            ("trivial view (/bench/hello)", "/bench/hello"),
-            ("/healthz (SELECT 1" + (", Redis ping)" if redis_url else ")"), "/healthz"),
-            ("/matches/", "/matches/"),
-            (f"/matches/ filtered ({filtered_cards} cards)", filtered),
-            ("/matches/?page=3", "/matches/?page=3"),
+            ("trivial view (/bench/hello)", "/bench/hello", script),
+            ("/healthz (SELECT 1" + (", Redis ping)" if redis_url else ")"), "/healthz", script),
+            ("/matches/ (repeat views)", "/matches/", script),
+            (f"/matches/ filtered ({filtered_cards} cards, repeat)", filtered, script),
+            ("/matches/?page=3 (repeat views)", "/matches/?page=3", script),
+            ("/matches/ (first views)", "/matches/", fresh_script),
+            ("/matches/ filtered (first views)", filtered, fresh_script),
         ]
         results = []
         figures["load_average_before"] = os.getloadavg()
-        for label, path in targets:
-            log(f"wrk {path} …")
+        for label, path, wrk_script in targets:
+            log(f"wrk {label} …")
             if args.warmup:
                 run_wrk(
                     base + path,
@@ -377,7 +411,7 @@ def main():
                     duration=args.warmup,
                     connections=args.connections,
                     threads=args.threads,
-                    script=str(script),
+                    script=str(wrk_script),
                 )
             result = run_wrk(
                 base + path,
@@ -385,7 +419,7 @@ def main():
                 duration=args.duration,
                 connections=args.connections,
                 threads=args.threads,
-                script=str(script),
+                script=str(wrk_script),
             )
             results.append((label, path, result))
             if args.verbose:
@@ -410,13 +444,13 @@ def main():
         f"wrk {figures['wrk']}, Redis {'on' if redis_url else 'off'}; "
         f"{cards} cards on /matches/"
     )
-    print(f"{'URL':<42} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'ratio':>6}")
+    print(f"{'URL':<48} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'ratio':>6}")
     figures["results"] = []
     for label, path, result in results:
         errors = result["not_200"] + result["socket_errors"]
         ratio = result["rps"] / trivial if trivial else 0.0
         print(
-            f"{label:<42} {result['rps']:>9.1f} {result['p50_ms']:>8.1f} "
+            f"{label:<48} {result['rps']:>9.1f} {result['p50_ms']:>8.1f} "
             f"{result['p99_ms']:>8.1f} {errors:>7} {ratio:>6.2f}"
         )
         figures["results"].append(

@@ -40,6 +40,9 @@ class OpenFirst(admin.SimpleListFilter):
 
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": ("css/moderation-admin.css",)}
+
     list_display = (
         "created_at",
         "reported_person",

@@ -46,6 +46,9 @@ def test_a_report_shows_the_reported_message_and_its_context(admin_client, repor
     assert "Buy &lt;b&gt;cheap&lt;/b&gt; watches" in body
     assert "Hi, nice to meet you" in body  # the reported person's other messages to the reporter
     assert "<b>cheap</b>" not in body
+    # Styled from a stylesheet: the Content-Security-Policy blocks inline style attributes.
+    assert "moderation-admin.css" in body and "moderation-message--reported" in body
+    assert " style=" not in body.split("moderation-messages", 1)[1].split("</ol>", 1)[0]
 
 
 def test_dismissed_reports_leave_the_queue(admin_client, report):

@@ -386,7 +386,8 @@ class Seeder:
         self.pools = pools
         self.number = start
         self.rng = np.random.default_rng([seed, start])
-        self.text_random = random.Random(f"{seed}-{start}")  # nosec B311: demo data, not security
+        # Demo data, not security: a seeded generator so a seed always gives the same people.
+        self.text_random = random.Random(f"{seed}-{start}")  # nosec B311
         self.fakers = []
         for index, (locale, *_rest) in enumerate(PLACES):
             faker = Faker(locale)

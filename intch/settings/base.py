@@ -114,7 +114,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "intch.cache.IntchRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "intch",
         }

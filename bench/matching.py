@@ -3,18 +3,33 @@
 Usage:
     python bench/matching.py --users 10000 100000 [--k 100] [--seed 1]
         [--skip-dense-above 20000] [--numpy-full-up-to 20000] [--workers 2] [--sample 200]
+        [--split-repeats 2] [--full-up-to 200000] [--sample-rows 5000]
 
 The engine's compiled (numba) kernel is measured with 1 thread, 2 threads and 2 worker processes
 (1 thread each), each in a fresh child process; the numpy reference path of the same engine runs in
 full only up to --numpy-full-up-to people and is otherwise compared on the sampled people. The
 first child compiles the kernel into an empty NUMBA_CACHE_DIR (reported as "compile"); the others
-load it from there ("first call").
+load it from there ("first call"). Every child makes that first call on 2 rows before it starts
+the clock, so full-run times never include compiling or loading the kernel; the time of that
+warm-up call is printed next to them.
+
+Sizes above --full-up-to (e.g. --users 1000000) are not run in full: the kernel computes the
+first --sample-rows rows (people are random, so that is a random sample) in a fresh child, and
+the full-run time is extrapolated; sparse_dot_topn runs on the same rows, and the approximate
+mode's recall is measured against exact lists on --sample people.
+
+The process split ("2 procs") runs the same rows as 1 process with 1 thread and, right after it,
+as --workers spawned processes with 1 thread each, each taking an equal share of the rows; the
+pair is repeated --split-repeats times and the best of each kind is kept, so that both sides see
+the same load.
 
 Needs numpy and scipy; sparse_dot_topn, psutil and psycopg (3) are optional (their rows print
 "skipped" when missing). The PostgreSQL baseline runs only when DATABASE_URL starts with postgres.
 Times are wall-clock seconds; "cpu" is process CPU time (all threads), which is steadier than wall
 time on a shared machine. Peak memory is the peak RSS (ru_maxrss) of a fresh child process that
-loads the input arrays, builds the matrix and computes every list, outputs included.
+loads the input arrays, builds the matrix and computes every list, outputs included. The load
+average is printed next to each figure: on a shared machine, compare only ratios measured in the
+same run.
 """
 
 from __future__ import annotations
@@ -104,6 +119,7 @@ def _child_full(path, k, goals, start, stop, queue, backend="numba", threads=1):
 
 
 def run_children(path, k, goals, parts, n, backend="numba", threads=1):
+    """Compute rows 0..n-1 split over `parts` fresh processes; returns their reports, wall."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     bounds = np.linspace(0, n, parts + 1).astype(int)
@@ -121,6 +137,41 @@ def run_children(path, k, goals, parts, n, backend="numba", threads=1):
     for p in procs:
         p.join()
     return out, time.perf_counter() - t0
+
+
+def process_split(path, k, n, workers, repeats):
+    """1 process x 1 thread vs `workers` spawned processes x 1 thread on the same rows."""
+    one_compute, one_total, split_compute, split_total = [], [], [], []
+    for rep in range(max(1, repeats)):
+        out, total = run_children(path, k, True, 1, n, "numba", 1)
+        one_compute.append(out[0]["wall"])
+        one_total.append(total)
+        out, total = run_children(path, k, True, workers, n, "numba", 1)
+        split_compute.append(max(o["wall"] for o in out))  # the slowest worker's share
+        split_total.append(total)
+        print(
+            f"process split, round {rep + 1}: 1 process x 1 thread {one_compute[-1]:.2f}s "
+            f"compute / {one_total[-1]:.2f}s end to end; {workers} processes x 1 thread: "
+            f"slowest worker {split_compute[-1]:.2f}s compute / {split_total[-1]:.2f}s end to "
+            f"end ({load_note()})",
+            flush=True,
+        )
+    res = {
+        "one": min(one_compute),
+        "one_total": min(one_total),
+        "split": min(split_compute),
+        "split_total": min(split_total),
+    }
+    res["speedup"] = res["one"] / res["split"]
+    res["speedup_total"] = res["one_total"] / res["split_total"]
+    print(
+        f"process split: speed-up of {workers} processes over 1 process {res['speedup']:.2f}x "
+        f"on the computation ({res['one']:.2f}s -> {res['split']:.2f}s, best of {repeats}), "
+        f"{res['speedup_total']:.2f}x end to end (spawn, imports, build and warm-up included: "
+        f"{res['one_total']:.2f}s -> {res['split_total']:.2f}s)",
+        flush=True,
+    )
+    return res
 
 
 def sdt_full(P, k):
@@ -245,8 +296,9 @@ def bench_size(n, args, tmp):
             R["compile_kind"] = "cache load" if _COMPILED else "compile"
             _COMPILED.append(n)
         print(
-            f"{key}: build {o['build']:.2f}s, first call {o['first_call']:.2f}s, full top-{k} "
-            f"{o['wall']:.1f}s wall / {o['cpu']:.1f}s cpu, peak RSS {o['rss_mb']:.0f} MB "
+            f"{key}: build {o['build']:.2f}s, warm-up first call {o['first_call']:.2f}s "
+            f"({R['compile_kind'] if key == configs[0][0] else 'cache load'}, excluded), full "
+            f"top-{k} {o['wall']:.2f}s wall / {o['cpu']:.2f}s cpu, peak RSS {o['rss_mb']:.0f} MB "
             f"({load_note()})",
             flush=True,
         )
@@ -260,21 +312,10 @@ def bench_size(n, args, tmp):
         )
     else:
         R["numpy"] = None
-    # same run split over worker processes (1 kernel thread each)
+    # the same rows split over worker processes (1 kernel thread each), against 1 process with
+    # 1 thread measured right before, repeated: best of each
     if args.workers > 1:
-        out, wall = run_children(path, k, True, args.workers, n, "numba", 1)
-        slowest = max(o["wall"] for o in out)
-        R["parallel"] = {
-            "wall_compute": slowest,
-            "wall_total": wall,
-            "rss_mb": [o["rss_mb"] for o in out],
-        }
-        print(
-            f"numba x{args.workers} processes (1 thread each): slowest worker {slowest:.1f}s "
-            f"compute, {wall:.1f}s end to end (spawn + build + first call included); speed-up "
-            f"{R['numba_1t']['wall'] / slowest:.2f}x over 1 process ({load_note()})",
-            flush=True,
-        )
+        R["parallel"] = process_split(path, k, n, args.workers, args.split_repeats)
 
     P, _ = _build(path, True)
     Pn, _ = _build(path, False)
@@ -305,6 +346,16 @@ def bench_size(n, args, tmp):
         f"{numpy_sample:.1f}s for them)",
         flush=True,
     )
+    E._NB_STATS[:] = 0
+    E.top_k(P, sample, k)
+    st = E._NB_STATS / max(1, len(sample))
+    bs = E._nb_block_size(n, k)
+    print(
+        f"kernel counters per row: {st[0]:,.0f} postings read, {st[1]:,.0f} of "
+        f"{-(-n // bs):,} blocks of {bs} people read person by person, {st[2]:,.0f} exact "
+        f"scores offered for the top {k}",
+        flush=True,
+    )
     ex = E.top_k(Pn, sample, k)
     eng_scores = [ex.cosine[i][ex.indices[i] >= 0].astype(np.float64) for i in range(len(sample))]
 
@@ -325,8 +376,14 @@ def bench_size(n, args, tmp):
             other.append(vals_r.astype(np.float64))
         R["sdt"]["agree"] = agree(eng_scores, other)
         print(
-            f"sparse_dot_topn (2 threads): {wall:.1f}s wall / {cpu:.1f}s cpu; "
+            f"sparse_dot_topn (2 threads): {wall:.2f}s wall / {cpu:.2f}s cpu; "
             f"score agreement on {len(sample)} people: {R['sdt']['agree']:.1%} ({load_note()})",
+            flush=True,
+        )
+        print(
+            f"engine vs sparse_dot_topn, both on 2 threads: {wall:.2f}s / "
+            f"{R['numba_2t']['wall']:.2f}s = {wall / R['numba_2t']['wall']:.1f}x with goals, "
+            f"{wall / R['numba_nogoal_2t']['wall']:.1f}x plain cosine (the same task)",
             flush=True,
         )
 
@@ -362,12 +419,28 @@ def bench_size(n, args, tmp):
         if "full" in pg:
             msg += f", full recompute {pg['full']:.1f}s"
         print(msg + f"; agreement {pg['agree']:.1%} (float4 weights, tol 1e-4)", flush=True)
+        e2 = R["numba_2t"]
+        if "full" in pg:
+            print(
+                f"engine vs PostgreSQL, full recompute: {pg['full']:.1f}s / {e2['wall']:.2f}s = "
+                f"{pg['full'] / e2['wall']:.0f}x (engine on 2 threads, kernel warmed by a first "
+                f"call of {e2['first_call']:.2f}s that is excluded; with the matrix build "
+                f"({e2['build']:.2f}s) and that call included: "
+                f"{pg['full'] / (e2['wall'] + e2['build'] + e2['first_call']):.0f}x) "
+                f"({load_note()})",
+                flush=True,
+            )
+        print(
+            f"engine vs PostgreSQL, one person: {pg['single_median'] * 1e3:.1f} ms / "
+            f"{R['single_ms']:.2f} ms = {pg['single_median'] * 1e3 / R['single_ms']:.0f}x",
+            flush=True,
+        )
 
     # approximate mode recall against exact
     if n >= args.approx_from:
         q = sample if len(sample) >= 200 else np.arange(min(n, 200))
         exact = E.top_k(P, q, k)
-        for m, cap, resc in ((8, 2000, 400), (12, 5000, 800)):
+        for m, cap, resc in ((8, 2000, 400), (30, 2000, 400), (30, 3000, 800)):
             C = E.build_candidate_index(P, rare_tags=m, posting_cap=cap, rescore=resc)
             c0 = time.process_time()
             ap = E.top_k(P, q, k, candidates=C)
@@ -386,6 +459,80 @@ def bench_size(n, args, tmp):
                 f"recall@{k} {rec:.3f}; cpu extrapolated to all {n:,}: {cpu / len(q) * n:.0f}s",
                 flush=True,
             )
+    return R
+
+
+def bench_sampled(n, args, tmp):
+    """Above --full-up-to people: per-row costs on the first --sample-rows rows, extrapolated."""
+    k, m = args.k, min(args.sample_rows, n)
+    print(f"\n=== {n:,} people, {N_TAGS} tags, k={k}: {m:,} rows, extrapolated ===", flush=True)
+    t0 = time.perf_counter()
+    rows, cols, tiv, gb = make_population(n, seed=args.seed)
+    df = np.bincount(cols, minlength=N_TAGS)
+    print(
+        f"population: {time.perf_counter() - t0:.1f}s, {len(rows):,} person-tags, "
+        f"top tag held by {df.max() / n:.1%}, rarest by {df.min()} people",
+        flush=True,
+    )
+    path = os.path.join(tmp, f"pop{n}.npz")
+    np.savez(path, rows=rows, cols=cols, tag_is_value=tiv, goal_bits=gb, n=n)
+    del rows, cols
+    R = {"n": n, "sampled": m}
+    # people are random, so the first m rows are a random sample of rows
+    out, _ = run_children(path, k, True, 1, m, "numba", 1)
+    o = R["numba_1t"] = out[0]
+    print(
+        f"numba 1 thread: build {o['build']:.2f}s, warm-up first call {o['first_call']:.2f}s "
+        f"(excluded), {m:,} rows {o['wall']:.2f}s wall / {o['cpu']:.2f}s cpu = "
+        f"{o['cpu'] / m * 1e3:.3f} ms cpu per row; all {n:,} rows extrapolated: "
+        f"{o['cpu'] / m * n / 60:.1f} cpu-minutes; peak RSS {o['rss_mb']:.0f} MB "
+        f"({load_note()})",
+        flush=True,
+    )
+    P, _ = _build(path, True)
+    sample = np.sort(np.random.default_rng(args.seed).choice(n, min(args.sample, n), False))
+    times = []
+    for r in sample:
+        t = time.perf_counter()
+        E.top_k(P, np.array([r]), k)
+        times.append(time.perf_counter() - t)
+    R["single_ms"] = statistics.median(times) * 1e3
+    print(f"single-person update: median {R['single_ms']:.2f} ms", flush=True)
+    Pn, _ = _build(path, False)
+    try:
+        from sparse_dot_topn import sp_matmul_topn
+    except ImportError:
+        sp_matmul_topn = None
+    if sp_matmul_topn is not None:
+        c0 = time.process_time()
+        sp_matmul_topn(Pn.X[:m], Pn.XT, top_n=k + 1, n_threads=2)
+        cpu = time.process_time() - c0
+        print(
+            f"sparse_dot_topn on the same {m:,} rows: {cpu / m * 1e3:.3f} ms cpu per row "
+            f"({cpu / o['cpu']:.1f}x the engine's cpu)",
+            flush=True,
+        )
+    del Pn
+    exact = E.top_k(P, sample, k)
+    for mt, cap, resc in ((30, 2000, 400), (30, 3000, 800)):
+        C = E.build_candidate_index(P, rare_tags=mt, posting_cap=cap, rescore=resc)
+        c0 = time.process_time()
+        ap = E.top_k(P, sample, k, candidates=C)
+        cpu = time.process_time() - c0
+        hits = sum(
+            len(
+                set(ap.indices[i][ap.indices[i] >= 0])
+                & set(exact.indices[i][exact.indices[i] >= 0])
+            )
+            for i in range(len(sample))
+        )
+        rec = hits / max(1, int((exact.indices >= 0).sum()))
+        print(
+            f"approximate mode (rarest {mt} tags, {cap} holders/tag, rescore {resc}): "
+            f"recall@{k} {rec:.3f} on {len(sample)} people; {cpu / len(sample) * 1e3:.1f} ms cpu "
+            f"per row (numpy path)",
+            flush=True,
+        )
     return R
 
 
@@ -409,26 +556,28 @@ def table(results, k):
         "numpy path wall/cpu",
         "dense",
         "pg full / 1p",
+        "pg/numba 2t",
     )
     rows = []
     for R in results:
         e1, e2, en = R["numba_1t"], R["numba_2t"], R["numba_nogoal_2t"]
         par, sdt, dense, pg = R.get("parallel"), R.get("sdt"), R.get("dense"), R.get("pg")
         npy = R.get("numpy")
-        sdt_txt = f"{sdt['wall']:.1f}/{sdt['cpu']:.1f}" if sdt else "skipped"
+        sdt_txt = f"{sdt['wall']:.2f}/{sdt['cpu']:.2f}" if sdt else "skipped"
         ratio = f"{sdt['wall'] / e2['wall']:.1f}x" if sdt else "-"
         if pg:
             pg_txt = f"{_fmt(pg.get('full'), '.1f')} / {pg['single_median'] * 1e3:.0f}ms"
+            pg_ratio = f"{pg['full'] / e2['wall']:.0f}x" if pg.get("full") else "-"
         else:
-            pg_txt = "skipped"
+            pg_txt, pg_ratio = "skipped", "-"
         rows.append(
             (
                 f"{R['n']:,}",
                 f"{R['compile']:.1f}s" + ("" if R["compile_kind"] == "compile" else " (cached)"),
-                f"{e1['wall']:.1f}/{e1['cpu']:.1f}",
-                f"{e2['wall']:.1f}/{e2['cpu']:.1f}",
-                f"{en['wall']:.1f}/{en['cpu']:.1f}",
-                _fmt(par["wall_compute"] if par else None, ".1f"),
+                f"{e1['wall']:.2f}/{e1['cpu']:.2f}",
+                f"{e2['wall']:.2f}/{e2['cpu']:.2f}",
+                f"{en['wall']:.2f}/{en['cpu']:.2f}",
+                f"{par['split']:.2f} ({par['speedup']:.2f}x)" if par else "-",
                 f"{max(e1['rss_mb'], e2['rss_mb']):.0f} MB",
                 f"{R['single_ms']:.2f} ms",
                 sdt_txt,
@@ -436,6 +585,7 @@ def table(results, k):
                 f"{npy['wall']:.1f}/{npy['cpu']:.1f}" if npy else "skipped",
                 _fmt(dense["wall"] if dense else None, ".1f", "skipped"),
                 pg_txt,
+                pg_ratio,
             )
         )
     widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(cols)]
@@ -445,9 +595,12 @@ def table(results, k):
         print(" | ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)))
     print(
         "compile: first top_k call of the size's first child; the first size compiles into an "
-        "empty NUMBA_CACHE_DIR, later sizes load that cache (cached). sdt/numba 2t "
-        "wall: sparse_dot_topn wall time / numba kernel wall time, both on 2 threads; above 1 "
-        "means the engine is faster."
+        "empty NUMBA_CACHE_DIR, later sizes load that cache (cached); every full-run time "
+        "excludes that warm-up call. sdt/numba 2t wall: sparse_dot_topn wall time / numba "
+        "kernel wall time, both on 2 threads; above 1 means the engine is faster. 2 procs: the "
+        "slowest of the worker processes (1 thread each) and its speed-up over 1 process with "
+        "1 thread on the same rows. pg/numba 2t: PostgreSQL full recompute / engine on 2 "
+        f"threads. Load average at the end: {load_note()}."
     )
     for R in results:
         print(
@@ -474,6 +627,14 @@ def main(argv=None):
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--sample", type=int, default=200)
     ap.add_argument("--approx-from", type=int, default=100000, help="measure approx mode from n")
+    ap.add_argument("--split-repeats", type=int, default=2, help="rounds of the process split")
+    ap.add_argument(
+        "--full-up-to",
+        type=int,
+        default=200000,
+        help="above this many people, time --sample-rows rows and extrapolate",
+    )
+    ap.add_argument("--sample-rows", type=int, default=5000)
     args = ap.parse_args(argv)
     print(
         f"python {sys.version.split()[0]}, numpy {np.__version__}, scipy "
@@ -489,8 +650,13 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         # children compile the kernel into an empty cache: the first call measures compile time
         os.environ["NUMBA_CACHE_DIR"] = os.path.join(tmp, "numba_cache")
-        results = [bench_size(n, args, tmp) for n in args.users]
-    table(results, args.k)
+        results = [
+            bench_size(n, args, tmp) if n <= args.full_up_to else bench_sampled(n, args, tmp)
+            for n in args.users
+        ]
+    full = [R for R in results if "sampled" not in R]
+    if full:
+        table(full, args.k)
 
 
 if __name__ == "__main__":

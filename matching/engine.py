@@ -661,14 +661,13 @@ def _rescore_select(
 # Compiled exact kernel (numba). Same results as the numpy path above, bit for bit.
 # ---------------------------------------------------------------------------------------------
 
-_NB_BINS = 1024  # histogram bins over [0, 1] for the per-row threshold
 _NB_CHUNK = 64  # query rows per work item handed to a thread
-_NB_CHECK_RATIO = 1.0  # compute a threshold when the postings left exceed ratio x touched
-_NB_MAX_CHECKS = 2  # threshold computations per row at most (each is one pass over touched)
 
 
 _NUM_THREADS: int | None = None
-_NB_STATS = np.zeros(8, dtype=np.int64)  # postings, touched, checks, tags skipped, exact scores
+# counters of the kernel, over all calls: postings read, blocks read person by person, people
+# offered with their exact score, rows computed
+_NB_STATS = np.zeros(4, dtype=np.int64)
 _TLS = threading.local()
 
 
@@ -694,56 +693,52 @@ def _nb_arrays(P: PreparedPopulation) -> dict:
     if hit is not None:
         return hit
     X, XT = P.X, P.XT
-    lens = np.diff(X.indptr)
-    # 1 / (unnormalised length) of each person: x_jt = tag_weight[t] * invnorm[j]
-    ratio = X.data.astype(np.float64) / P.tag_weight[X.indices]
-    invnorm = np.zeros(P.n_people, dtype=np.float64)
-    nz = lens > 0
-    invnorm[nz] = np.maximum.reduceat(ratio, X.indptr[:-1][nz]) if X.nnz else 0.0
-    tlens = np.diff(XT.indptr)
-    maxw = np.zeros(P.n_tags, dtype=np.float64)
-    tnz = tlens > 0
-    if XT.nnz:
-        maxw[tnz] = np.maximum.reduceat(XT.data.astype(np.float64), XT.indptr[:-1][tnz])
     out = {
         "Xp": X.indptr.astype(np.int64),
         "Xi": X.indices.astype(np.int32),
         "Xd": X.data.astype(np.float32),
         "Tp": XT.indptr.astype(np.int64),
-        "Ti": XT.indices.astype(np.int32),
+        # unsigned, so that the kernel's hottest loop indexes without wraparound checks
+        "Ti": XT.indices.astype(np.uint32),
         "Td": XT.data.astype(np.float32),
-        "tw": P.tag_weight.astype(np.float64),
-        "maxw": maxw,
-        "invnorm": invnorm,
-        "max_len": int(lens.max()) if len(lens) else 0,
         "popcount": _POPCOUNT,
     }
     P.cache["numba"] = out
     return out
 
 
-def _nb_buffers(n: int, n_tags: int, max_len: int, k: int) -> tuple:
-    """Work buffers of one thread, reused across calls (the kernel leaves them zeroed)."""
-    key = (n, n_tags, max_len, k)
+def _nb_block_size(n: int, k: int) -> int:
+    """People per block of the kernel's block maxima: a power of 2 near sqrt(n / k), 4..64.
+
+    About k blocks are read person by person and n / bs block maxima are binned per row;
+    this balances the two.
+    """
+    return int(min(64, max(4, 2 ** round(np.log2(max(1.0, (n / k) ** 0.5))))))
+
+
+def _nb_buffers(n: int, k: int) -> tuple:
+    """Work buffers of one thread, reused across calls (the kernel leaves them as found)."""
+    key = (n, k)
     bufs = getattr(_TLS, "bufs", None)
     if bufs is None or bufs[0] != key:
+        bs = _nb_block_size(n, k)
+        sbuf = np.zeros(2048, dtype=np.float32)  # scores of a chunk of people
+        bmax = np.zeros(-(-n // bs), dtype=np.int32)  # best score of each block of bs people
         bufs = (
             key,
             (
+                bs,
                 np.zeros(n, dtype=np.float32),  # acc
-                np.zeros(n + 1, dtype=np.int32),  # touched
                 np.zeros(n, dtype=np.uint8),  # blocked
-                np.zeros(n_tags, dtype=np.float32),  # qdense
-                np.zeros(_NB_BINS, dtype=np.int64),  # hist
-                np.zeros(max_len + 1, dtype=np.int64),  # order
-                np.zeros(max_len + 1, dtype=np.float64),  # rem
-                np.zeros(max_len + 1, dtype=np.float64),  # remtw
-                np.zeros(max_len + 1, dtype=np.float64),  # tail2
-                np.zeros(max_len + 1, dtype=np.int64),  # post
-                np.zeros(k, dtype=np.float64),  # heap: score
-                np.zeros(k, dtype=np.int32),  # heap: row
-                np.zeros(k, dtype=np.float32),  # heap: cosine
-                np.zeros(k, dtype=np.float32),  # heap: goal
+                sbuf,
+                sbuf.view(np.int32),  # the same scores as bit patterns
+                bmax,
+                bmax.view(np.float32),  # the same maxima as floats
+                np.zeros(512, dtype=np.int32),  # hist
+                np.zeros(max(4 * k, 1024), dtype=np.float64),  # offers: exact score
+                np.zeros(max(4 * k, 1024), dtype=np.int32),  # offers: row
+                np.zeros(max(4 * k, 1024), dtype=np.float64),  # scratch of the sort
+                np.zeros(max(4 * k, 1024), dtype=np.int32),  # scratch of the sort
             ),
         )
         _TLS.bufs = bufs
@@ -783,10 +778,6 @@ def _top_k_numba(
         A["Tp"],
         A["Ti"],
         A["Td"],
-        A["tw"],
-        A["maxw"],
-        A["invnorm"],
-        float(A["invnorm"].max()) if P.n_people else 0.0,
         P.goal_bits,
         P.comp_bits,
         A["popcount"],
@@ -796,15 +787,13 @@ def _top_k_numba(
         float(P.weights.goal_bonus),
         int(P.weights.goal_pair_cap),
         _EPS,
-        _NB_CHECK_RATIO,
-        _NB_MAX_CHECKS,
     )
     outs = (out_idx, out_cos, out_goal, out_sf)
     stats_lock = threading.Lock()
 
     def run(lo: int, hi: int) -> None:
-        bufs = _nb_buffers(n, P.n_tags, A["max_len"], int(k))
-        st = np.zeros(8, dtype=np.int64)
+        bufs = _nb_buffers(n, int(k))
+        st = np.zeros(len(_NB_STATS), dtype=np.int64)
         kernel._nb_rows(lo, hi, *args, *bufs, *outs, st)
         with stats_lock:
             _NB_STATS[:] += st

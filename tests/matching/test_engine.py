@@ -446,8 +446,9 @@ def test_numba_threads_and_chunks_give_identical_results():
 
 
 @needs_numba
-def test_numba_brute_force_with_common_tags_pruned():
-    # popular tags held by most people make the kernel stop before its commonest tags
+def test_numba_reads_few_blocks_and_matches_brute_force():
+    # popular tags held by most people: nearly everyone is a candidate, yet only the blocks
+    # whose best score reaches the k-th best are read person by person
     rng = np.random.default_rng(5)
     n, n_tags = 800, 60
     pop = np.arange(1, n_tags + 1, dtype=np.float64) ** -1.2
@@ -462,9 +463,117 @@ def test_numba_brute_force_with_common_tags_pruned():
     s, _ = _brute_force(person_tags, n_tags, [], goals, w)
     E._NB_STATS[:] = 0
     res, ref = _both(P, np.arange(n), 10)
-    assert E._NB_STATS[3] > 0  # some rows stopped before their commonest tags
     _assert_same(res, ref)
+    candidates = int(np.isfinite(s).sum())
+    blocks = n * -(-n // E._nb_block_size(n, 10))
+    assert E._NB_STATS[3] == n  # rows computed
+    assert E._NB_STATS[1] < 0.5 * blocks  # blocks read person by person
+    assert E._NB_STATS[2] < 0.2 * candidates  # exact scores offered to the heap
     for i in range(n):
         finite = np.sort(s[i][np.isfinite(s[i])])[::-1][:10]
         got = res.score_float[i][res.indices[i] >= 0]
         np.testing.assert_allclose(got, finite, atol=1e-5)
+
+
+@needs_numba
+@pytest.mark.parametrize("k", [5, 20, 49])
+def test_numba_ties_at_the_kth_score_go_to_lower_rows(k):
+    # 50 identical profiles (same tags, same goals) spread over 700 rows and many blocks,
+    # all tied with each other and ranked right behind 3 better matches: the k-th score
+    # falls among the ties, which must go to the lowest rows, as in the numpy path
+    rng = np.random.default_rng(k)
+    n = 700
+    person_tags = [sorted(rng.choice(np.arange(10, 80), size=4, replace=False).tolist())]
+    person_tags[0] += [0, 1]
+    goals = [["mentor_others"]]
+    for _ in range(1, n):
+        person_tags.append(sorted(rng.choice(np.arange(10, 80), size=5, replace=False).tolist()))
+        goals.append(["learn"])
+    tied = np.sort(rng.choice(np.arange(1, n), size=50, replace=False))
+    better = [int(r) for r in rng.choice(np.setdiff1d(np.arange(1, n), tied), 3, replace=False)]
+    for r in tied:
+        person_tags[r], goals[r] = [0, 1, 2], ["find_mentor"]
+    for r in better:
+        person_tags[r], goals[r] = [0, 1], ["find_mentor"]
+    P = _build(person_tags, 80, goals=goals, weights=E.EngineWeights())
+    res, ref = _both(P, np.array([0]), k)
+    _assert_same(res, ref)
+    assert sorted(res.indices[0, :3].tolist()) == sorted(better)
+    assert res.indices[0, 3:].tolist() == tied[: k - 3].tolist()
+    assert len(set(res.score_float[0, 3:].tolist())) == 1
+
+
+@needs_numba
+def test_numba_people_holding_only_one_common_tag():
+    # everyone holds tag 0 and most hold nothing else: they all tie with one another at a low
+    # score, and k reaches into that tie
+    rng = np.random.default_rng(2)
+    n = 900
+    person_tags = []
+    for i in range(n):
+        extra = [] if i % 5 else sorted(rng.choice(np.arange(1, 30), size=3, replace=False))
+        person_tags.append([0] + [int(t) for t in extra])
+    goals = [list(rng.choice(E.GOALS, size=1)) for _ in range(n)]
+    for weights in (NO_GOALS, E.EngineWeights()):
+        P = _build(person_tags, 30, goals=goals, weights=weights, n_common=3)
+        s, _ = _brute_force(person_tags, 30, [], goals, weights)
+        q = np.arange(0, n, 7)
+        res, ref = _both(P, q, 300)
+        _assert_same(res, ref)
+        for row, i in enumerate(q):
+            finite = np.sort(s[i][np.isfinite(s[i])])[::-1][:300]
+            got = res.score_float[row][res.indices[row] >= 0]
+            np.testing.assert_allclose(got, finite, atol=1e-5)
+
+
+@needs_numba
+def test_numba_best_matches_excluded_or_ineligible():
+    # the threshold's lower bound counts blocked people: exclude each row's 40 best matches
+    # (they fill the best blocks) and make most people ineligible; lists must still be exact
+    person_tags, goals, values = _population(1000, n_tags=200, seed=8)
+    P = _build(person_tags, 200, values=values, goals=goals, weights=E.EngineWeights())
+    q = np.arange(0, 1000, 9)
+    best = E.top_k(P, q, 40)
+    pairs = np.array(
+        [(int(r), int(c)) for r, row in zip(q, best.indices, strict=True) for c in row]
+    )
+    res, ref = _both(P, q, 30, exclude=pairs)
+    _assert_same(res, ref)
+    for i in range(len(q)):
+        assert not set(res.indices[i].tolist()) & set(best.indices[i].tolist())
+    rng = np.random.default_rng(3)
+    eligible = rng.random(1000) < 0.1
+    _assert_same(*_both(P, q, 30, eligible=eligible, exclude=pairs))
+    _assert_same(*_both(P, q, 30, eligible=np.zeros(1000, dtype=bool)))
+
+
+@needs_numba
+@pytest.mark.parametrize("n", [1, 2, 5, 31, 33, 130, 1031])
+def test_numba_any_population_size(n):
+    # sizes below, at and off the block size and the scoring chunk
+    person_tags, goals, values = _population(n, n_tags=40, seed=n)
+    P = _build(person_tags, 40, values=values, goals=goals, weights=E.EngineWeights())
+    for k in (1, 3, n + 2):
+        _assert_same(*_both(P, np.arange(n), k))
+
+
+def test_block_size_grows_with_population():
+    sizes = [E._nb_block_size(n, 100) for n in (10, 1_000, 10_000, 100_000, 1_000_000)]
+    assert sizes == [4, 4, 8, 32, 64]
+    assert E._nb_block_size(100_000, 10) == 64
+
+
+@needs_numba
+def test_numba_many_tied_offers_are_compacted():
+    # 2,500 identical profiles tie for the best score: the threshold cannot rise above the tie,
+    # so they are all offered and the offer buffer is compacted to the k best (lowest rows)
+    n = 3000
+    person_tags = [[0, 1, 2]] + [[0, 1, 3] if i < 2500 else [0, 4, 5] for i in range(1, n)]
+    goals = [["hire"]] + [["find_job"]] * (n - 1)
+    P = _build(person_tags, 6, goals=goals, weights=E.EngineWeights())
+    E._NB_STATS[:] = 0
+    res, ref = _both(P, np.array([0, 7, 2999]), 5)
+    assert E._NB_STATS[2] > 2 * 2400  # offers from rows 0 and 7, beyond the buffer's 1,024
+    _assert_same(res, ref)
+    assert res.indices[0].tolist() == [1, 2, 3, 4, 5]
+    assert res.indices[1].tolist() == [1, 2, 3, 4, 5]

@@ -4,8 +4,9 @@ import logging
 
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -72,7 +73,15 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    return render(request, "errors/500.html", status=500)
+    """The error page when something broke, possibly the database or Redis.
+
+    Rendered without the request, so no context processor runs: the header's counts, the
+    user and the session would touch the very services that may be down, and the page would
+    fail in turn (the server's bare 500 would show instead).
+    """
+    return HttpResponse(
+        loader.render_to_string("errors/500.html", {"site_name": settings.SITE_NAME}), status=500
+    )
 
 
 def too_many_requests(request, exception=None):

@@ -57,3 +57,29 @@ def test_security_headers_and_content_security_policy(client, db):
     csp = response["Content-Security-Policy"]
     assert "script-src 'self'" in csp
     assert "unsafe-inline" not in csp
+
+
+def test_the_error_page_renders_while_the_database_and_redis_are_down(
+    member_client, monkeypatch
+):
+    """A page that fails because a service is down still gets the site's own error page."""
+    from django.db import OperationalError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    import messaging.selectors
+    from profiles import views as profile_views
+
+    def database_down(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    def redis_down(*args, **kwargs):
+        raise RedisConnectionError("Connection refused")
+
+    monkeypatch.setattr(profile_views, "_profile", database_down)
+    monkeypatch.setattr(messaging.selectors, "unread_counts", redis_down)
+    member_client.raise_request_exception = False
+
+    response = member_client.get(reverse("profiles:me"))
+
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()

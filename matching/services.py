@@ -270,10 +270,16 @@ def _insert_matches(rows):
 
 def _lock_owners(user_ids):
     """Serialise writers of the same lists (two deliveries of one task, say); ordered, so no
-    deadlocks. Readers are never blocked."""
+    deadlocks. Readers are never blocked.
+
+    FOR NO KEY UPDATE: inserting a Match checks its foreign keys with FOR KEY SHARE on both
+    users, which FOR UPDATE would block, so two chunks that list each other's people
+    deadlocked (found by bench/faults.py). The lock still excludes a second writer of the
+    same lists, which takes the same lock.
+    """
     list(
         get_user_model()
-        .objects.select_for_update()
+        .objects.select_for_update(no_key=True)
         .filter(pk__in=user_ids)
         .order_by("pk")
         .values_list("pk", flat=True)

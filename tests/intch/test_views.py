@@ -59,9 +59,7 @@ def test_security_headers_and_content_security_policy(client, db):
     assert "unsafe-inline" not in csp
 
 
-def test_the_error_page_renders_while_the_database_and_redis_are_down(
-    member_client, monkeypatch
-):
+def test_the_error_page_renders_while_the_database_and_redis_are_down(member_client, monkeypatch):
     """A page that fails because a service is down still gets the site's own error page."""
     from django.db import OperationalError
     from redis.exceptions import ConnectionError as RedisConnectionError

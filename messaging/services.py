@@ -183,8 +183,6 @@ def unread_counts_forget_partners(*, user_id):
 
 def _push(*, user_ids, event):
     """Tell each person's open pages about `event`. Best effort: pages poll when it fails."""
-    # Every event that reaches a page may change its header counts.
-    cache.delete_many([unread_counts_key(user_id) for user_id in dict.fromkeys(user_ids)])
     try:
         layer = get_channel_layer()
     except Exception:  # a misconfigured layer must not break writes

@@ -20,6 +20,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from matching.models import Match, MatchRun, MatchState, Pass, Saved
+from messaging.models import Conversation
 from profiles.goals import GOALS
 from profiles.models import Block, Tag, TagAlias, TaggedInterest, TaggedValue, normalise_tag_name
 from profiles.selectors import tag_suggestions
@@ -310,3 +311,23 @@ def matches_export(*, user):
 
 def saved_exists(*, user, other):
     return Saved.objects.filter(user=user, saved=other).exists()
+
+
+@dataclass(frozen=True)
+class LoggedOutcomes:
+    """What people did with suggestions, as user-id pairs (for the offline evaluation)."""
+
+    intros: list  # (initiator id, recipient id, status) of every conversation request
+    passes: list  # (user id, passed id)
+    saves: list  # (user id, saved id)
+    blocks: list  # (blocker id, blocked id)
+
+
+def logged_outcomes():
+    """Every intro with its answer, every pass, save and block, as id pairs (four queries)."""
+    return LoggedOutcomes(
+        intros=list(Conversation.objects.values_list("initiator_id", "recipient_id", "status")),
+        passes=list(Pass.objects.values_list("user_id", "passed_id")),
+        saves=list(Saved.objects.values_list("user_id", "saved_id")),
+        blocks=list(Block.objects.values_list("blocker_id", "blocked_id")),
+    )

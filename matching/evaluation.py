@@ -23,23 +23,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from matching import engine
+from profiles.goals import GOAL_COUNT_WEIGHTS, GOAL_WEIGHTS
 
-# How common each goal is, and how many goals a person picks (as in seed_demo's demo people):
-# many want to meet peers or learn, fewer want a mentor, an investor or a co-founder.
-GOAL_SHARES = {
-    "find_mentor": 10,
-    "mentor_others": 8,
-    "find_cofounder": 7,
-    "hire": 8,
-    "find_job": 8,
-    "invest": 3,
-    "raise_funding": 5,
-    "find_clients": 8,
-    "find_partners": 9,
-    "meet_peers": 18,
-    "learn": 16,
-}
-GOAL_COUNT_SHARES = (0.35, 0.4, 0.25)  # 1, 2 or 3 goals
 # The goals whose complementary match is reported on its own: (label, wanted goal, partner goal)
 GOAL_GROUPS = (
     ("mentor", "find_mentor", "mentor_others"),
@@ -209,9 +194,9 @@ def population_make(spec: PopulationSpec) -> SyntheticPopulation:
 
 
 def goals_draw(rng: np.random.Generator, n_people: int) -> np.ndarray:
-    """Goal bitmasks drawn independently of everything else, with GOAL_SHARES and 1-3 goals."""
-    weights = np.array([GOAL_SHARES[g] for g in engine.GOALS], dtype=np.float64)
-    counts = rng.choice(len(GOAL_COUNT_SHARES), size=n_people, p=GOAL_COUNT_SHARES) + 1
+    """Goal bitmasks drawn independently of everything else, as common as the demo people's."""
+    weights = np.array([GOAL_WEIGHTS[g] for g in engine.GOALS], dtype=np.float64)
+    counts = rng.choice(len(GOAL_COUNT_WEIGHTS), size=n_people, p=GOAL_COUNT_WEIGHTS) + 1
     logw = np.broadcast_to(np.log(weights / weights.sum()), (n_people, len(weights)))
     p, goal = _weighted_draws(rng, logw, counts)
     bits = np.zeros(n_people, dtype=np.int64)

@@ -30,6 +30,24 @@ COMPLEMENTARY_GOALS = (
     ("meet_peers", "meet_peers"),
 )
 
+# How common each goal is (relative weights) and how many goals a person picks (1, 2 or 3), for
+# demo people (seed_demo) and synthetic populations (matching/evaluation.py): many want to meet
+# peers or learn, fewer want a mentor, an investor or a co-founder.
+GOAL_WEIGHTS = {
+    "find_mentor": 10,
+    "mentor_others": 8,
+    "find_cofounder": 7,
+    "hire": 8,
+    "find_job": 8,
+    "invest": 3,
+    "raise_funding": 5,
+    "find_clients": 8,
+    "find_partners": 9,
+    "meet_peers": 18,
+    "learn": 16,
+}
+GOAL_COUNT_WEIGHTS = (0.35, 0.4, 0.25)
+
 
 def goals_to_bits(codes):
     """Turn goal codes into the stored bitmask; unknown codes are ignored."""

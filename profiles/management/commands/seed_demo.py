@@ -28,7 +28,7 @@ from django.utils import timezone
 from faker import Faker
 
 from profiles import services
-from profiles.goals import GOALS, goals_to_bits
+from profiles.goals import GOAL_COUNT_WEIGHTS, GOAL_WEIGHTS, GOALS, goals_to_bits
 from profiles.models import Profile, Tag, TaggedInterest, TaggedValue
 
 DEMO_DOMAIN = "demo.intch.local"
@@ -210,20 +210,7 @@ GENERIC_TITLES = ("Consultant", "Project manager", "Analyst", "Team lead", "Entr
 PROPER_NOUNS = {"Python", "Java", "Kotlin", "Kubernetes", "Django", "React", "Rust", "Go", "Linux"}
 COMPANY_SUFFIXES = ("Labs", "Studio", "AI", "Works", "Collective", "Health", "Energy", "Systems")
 
-# Goal -> how common it is, and a sentence for the bio.
-GOAL_WEIGHTS = {
-    "find_mentor": 10,
-    "mentor_others": 8,
-    "find_cofounder": 7,
-    "hire": 8,
-    "find_job": 8,
-    "invest": 3,
-    "raise_funding": 5,
-    "find_clients": 8,
-    "find_partners": 9,
-    "meet_peers": 18,
-    "learn": 16,
-}
+# Goal -> a sentence for the bio (how common each goal is: profiles.goals.GOAL_WEIGHTS).
 GOAL_SENTENCES = {
     "find_mentor": "Looking for a mentor who has been a few steps down this road.",
     "mentor_others": "Happy to mentor people earlier in their career.",
@@ -237,7 +224,6 @@ GOAL_SENTENCES = {
     "meet_peers": "Always up for coffee with people in the same boat.",
     "learn": "Here to learn from people who know more than I do.",
 }
-GOAL_COUNT_WEIGHTS = (0.35, 0.4, 0.25)  # 1, 2 or 3 goals
 BIO_OPENINGS = (
     "{title} at {company}, based in {city}.",
     "{title} with {years} years in {industry}.",

@@ -5,11 +5,12 @@ Pure module (numpy + scipy + the engine; no Django, no I/O), used by
 quality", for what each metric means and how the population and the behaviour model are built.
 
 Scoring variants that the engine cannot express (a goal lift that scales with similarity, a
-bonus capped by similarity) are computed here from the engine's exact cosines: the engine ranks
-a pool of candidates by cosine alone, the variant's formula re-ranks the pool, and a per-row
-certificate proves that nobody outside the pool can reach the top k (rows without one get a
-larger pool until they have one). So every variant's lists are exact, and the formula chosen
-here can later move into the engine with the same results.
+bonus capped by similarity) are computed here from the engine's exact cosines: the engine gives
+each person's candidates by cosine alone and with complementary-goal people first, the
+variant's formula re-ranks them, and a per-row certificate proves that nobody outside these
+pools can reach the top k (rows without one get deeper pools until they have one). So every
+variant's lists are exact, and the formula chosen here can later move into the engine with the
+same results.
 """
 
 from __future__ import annotations

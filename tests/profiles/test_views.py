@@ -109,8 +109,11 @@ def test_edit_profile_error_keeps_everything_typed(member_client):
     )
     assert response.status_code == 200
     body = response.content.decode()
-    assert "at most 2000 characters" in body or "at most 2,000 characters" in body
+    assert "This is 2,118 characters long and the limit is 2,000" in body
     assert "Admiral of code" in body and "Arlington" in body
+    # The whole bio is back in the box: no maxlength attribute to cut it on the way.
+    assert f"{long_bio}</textarea>" in body
+    assert 'data-maxlength="2000"' in body and ' maxlength="2000"' not in body
 
 
 def test_fake_image_upload_is_refused_on_the_form(member_client):

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("profiles.urls")),
     path("", include("matching.urls")),
     path("messages/", include("messaging.urls")),
+    path("home/", include("home.urls")),
 ]
 
 handler400 = "intch.views.bad_request"

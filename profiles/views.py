@@ -5,6 +5,7 @@ import json
 from allauth.account import views as allauth_views
 from allauth.account.models import get_emailconfirmation_model
 from allauth.account.stages import EmailVerificationStage, LoginStageController
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -269,7 +270,8 @@ def onboarding_step(request, step):
                     request,
                     "Welcome to intch! Your profile is ready and we are finding your matches.",
                 )
-                return redirect("profiles:me")
+                # Where members land (the home page): the wiring knows it, not profiles.
+                return redirect(settings.LOGIN_REDIRECT_URL)
     return render(
         request,
         "profiles/onboarding.html",

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "profiles",
     "matching",
     "messaging",
+    "home",
 ]
 
 MIDDLEWARE = [
@@ -179,7 +180,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "home"
+# Members land on their home page (after logging in, confirming their email, onboarding).
+LOGIN_REDIRECT_URL = "home:index"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]

@@ -58,11 +58,7 @@
   }
 
   function navLink() {
-    var links = document.querySelectorAll(".site-nav a");
-    for (var i = 0; i < links.length; i++) {
-      if (links[i].getAttribute("href") === config.inbox) return links[i];
-    }
-    return null;
+    return document.querySelector('a[data-nav="messages"]');
   }
 
   function tabLink(href) {
@@ -82,7 +78,10 @@
         swap: "outerHTML",
       });
     }
-    setBadge(navLink(), data.total, " unread", { id: "unread-badge" });
+    var nav = navLink();
+    setBadge(nav, data.total, " unread", { id: "unread-badge" });
+    // While requests wait for an answer, Messages opens on them (as the server renders it).
+    if (nav) nav.setAttribute("href", data.requests ? config.inbox + "requests/" : config.inbox);
     setBadge(tabLink(config.inbox), data.messages, " unread messages");
     setBadge(tabLink(config.inbox + "requests/"), data.requests, " waiting");
   }

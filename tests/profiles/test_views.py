@@ -38,7 +38,7 @@ def test_onboarding_walks_through_basics_interests_values_and_goals(newcomer_cli
     response = client.post(
         reverse("profiles:onboarding_step", args=["goals"]), {"goals": ["find_mentor", "learn"]}
     )
-    assert response["Location"] == reverse("profiles:me")
+    assert response["Location"] == reverse("home:index")
     page = client.get(reverse("profiles:me")).content.decode()
     assert "Ada Byron" in page
     for tag in [*interests, value]:

@@ -22,11 +22,10 @@ def user_display(user):
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    def send_mail(self, template_prefix, email, context):
-        super().send_mail(template_prefix, email, email_context(context))
-
     def render_mail(self, template_prefix, email, context, headers=None):
-        """allauth's emails with an HTML part like intch's own (intch/emails.py)."""
+        """allauth's emails with the site's name and address, and an HTML part like intch's
+        own (intch/emails.py)."""
+        context = email_context(context)
         message = super().render_mail(template_prefix, email, context, headers=headers)
         if not any(mimetype == "text/html" for _, mimetype in getattr(message, "alternatives", ())):
             message.attach_alternative(html_from_text(message.body, context), "text/html")

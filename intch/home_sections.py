@@ -1,10 +1,11 @@
 """The sections of a member's home page (/home/), which each app adds in AppConfig.ready().
 
 The home app (top of the layer order) renders whatever is registered; it knows no app's data.
-An app adds a section with home_section_register(HomeSection(...)): a builder that reads what
-the section shows for one person, and a template for its body. Later apps (groups, events,
-meetings) add theirs the same way; the registry lives in the core because every app may
-import the core, and none may import home.
+An app adds a section by decorating the builder that reads what the section shows for one
+person (`@home_section(key=..., title=..., template=...)`, the template being the section's
+body) in a module its AppConfig.ready() imports. Later apps (groups, events, meetings) add
+theirs the same way; the registry lives in the core because every app may import the core,
+and none may import home.
 """
 
 from collections.abc import Callable
@@ -36,6 +37,22 @@ def home_section_register(section: HomeSection) -> None:
     if section.column not in (MAIN, ASIDE):
         raise ValueError(f"Unknown home page column {section.column!r}.")
     _sections[section.key] = section
+
+
+def home_section(
+    *, key: str, title: str, template: str, order: int = 100, column: str = MAIN
+) -> Callable:
+    """Register the decorated builder as a section of the home page (see HomeSection)."""
+
+    def register(build):
+        home_section_register(
+            HomeSection(
+                key=key, title=title, template=template, build=build, order=order, column=column
+            )
+        )
+        return build
+
+    return register
 
 
 def home_sections() -> list[HomeSection]:

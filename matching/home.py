@@ -3,7 +3,7 @@
 from django.db.models import Count, Window
 from django.urls import reverse
 
-from intch.home_sections import ASIDE, MAIN, HomeSection, home_section_register
+from intch.home_sections import ASIDE, home_section
 from matching import selectors
 
 MATCHES_SHOWN = 4
@@ -16,6 +16,7 @@ def _counted(queryset, limit):
     return rows, (rows[0].total if rows else 0)
 
 
+@home_section(key="matches", title="New matches", template="matching/home/_matches.html", order=30)
 def new_matches(*, user):
     """People suggested since the person's last visit to their matches (best first).
 
@@ -61,6 +62,13 @@ def new_matches(*, user):
     }
 
 
+@home_section(
+    key="saved",
+    title="Saved people",
+    template="matching/home/_saved.html",
+    order=20,
+    column=ASIDE,
+)
 def saved_people(*, user):
     """The people the person saved, last saved first."""
     rows, total = _counted(selectors.saved_for(user=user), SAVED_SHOWN)
@@ -72,26 +80,3 @@ def saved_people(*, user):
         "link_url": reverse("matching:saved"),
         "link_label": f"See all {total}" if total > len(rows) else "Saved",
     }
-
-
-def register():
-    home_section_register(
-        HomeSection(
-            key="matches",
-            title="New matches",
-            template="matching/home/_matches.html",
-            build=new_matches,
-            order=30,
-            column=MAIN,
-        )
-    )
-    home_section_register(
-        HomeSection(
-            key="saved",
-            title="Saved people",
-            template="matching/home/_saved.html",
-            build=saved_people,
-            order=20,
-            column=ASIDE,
-        )
-    )

@@ -6,6 +6,5 @@ class MessagingConfig(AppConfig):
     verbose_name = "Messaging"
 
     def ready(self):
-        from messaging import home
-
-        home.register()
+        # Its sections of the member's home page (intch/home_sections.py).
+        from messaging import home  # noqa: F401

@@ -2,13 +2,14 @@
 
 from django.urls import reverse
 
-from intch.home_sections import MAIN, HomeSection, home_section_register
+from intch.home_sections import home_section
 from messaging import selectors
 
 REQUESTS_SHOWN = 3
 CONVERSATIONS_SHOWN = 5
 
 
+@home_section(key="requests", title="Requests", template="messaging/home/_requests.html", order=10)
 def requests_waiting(*, user):
     """The oldest requests waiting for the person's answer, each with its reasons."""
     waiting = list(selectors.requests_for(user=user)[:REQUESTS_SHOWN])
@@ -25,6 +26,9 @@ def requests_waiting(*, user):
     }
 
 
+@home_section(
+    key="unread", title="Unread messages", template="messaging/home/_unread.html", order=20
+)
 def unread_conversations(*, user):
     """Conversations with messages the person has not read, latest first."""
     unread = list(selectors.inbox_for(user=user).filter(unread_count__gt=0)[:CONVERSATIONS_SHOWN])
@@ -35,26 +39,3 @@ def unread_conversations(*, user):
         "link_url": reverse("messaging:inbox"),
         "link_label": "All conversations",
     }
-
-
-def register():
-    home_section_register(
-        HomeSection(
-            key="requests",
-            title="Requests",
-            template="messaging/home/_requests.html",
-            build=requests_waiting,
-            order=10,
-            column=MAIN,
-        )
-    )
-    home_section_register(
-        HomeSection(
-            key="unread",
-            title="Unread messages",
-            template="messaging/home/_unread.html",
-            build=unread_conversations,
-            order=20,
-            column=MAIN,
-        )
-    )

@@ -6,6 +6,5 @@ class ProfilesConfig(AppConfig):
     verbose_name = "People and taxonomy"
 
     def ready(self):
-        from profiles import home
-
-        home.register()
+        # Its sections of the member's home page (intch/home_sections.py).
+        from profiles import home  # noqa: F401

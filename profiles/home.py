@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from intch.home_sections import ASIDE, HomeSection, home_section_register
+from intch.home_sections import ASIDE, home_section
 from profiles.selectors import profile_with_tag_counts
 from profiles.services import INTEREST_LIMITS, VALUE_LIMITS
 
@@ -90,6 +90,13 @@ def _steps(profile):
     ]
 
 
+@home_section(
+    key="profile",
+    title="Your profile",
+    template="profiles/home/_profile.html",
+    order=10,
+    column=ASIDE,
+)
 def profile_prompts(*, user):
     """How complete the person's profile is, and the next few things to add (one query)."""
     profile = profile_with_tag_counts(user=user)
@@ -106,16 +113,3 @@ def profile_prompts(*, user):
         "link_url": reverse("profiles:me"),
         "link_label": "View your profile",
     }
-
-
-def register():
-    home_section_register(
-        HomeSection(
-            key="profile",
-            title="Your profile",
-            template="profiles/home/_profile.html",
-            build=profile_prompts,
-            order=10,
-            column=ASIDE,
-        )
-    )

@@ -11,12 +11,18 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from matching.models import Match, MatchState
+from matching.models import MatchState
 from matching.services import match_save
 from messaging import services as messaging
 from messaging.models import Conversation
 from profiles.models import Tag
-from tests.factories import PASSWORD, TagFactory, complete_profile, conversation_between
+from tests.factories import (
+    PASSWORD,
+    MatchFactory,
+    TagFactory,
+    complete_profile,
+    conversation_between,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -131,17 +137,14 @@ def first_week(db):
         "values": [{"name": "Kindness", "slug": kindness.slug}],
         "goals": [["hire", "find_job"]],
     }
-    Match.objects.create(
-        user=sam.user, candidate=nora.user, rank=1, score=39, similarity=0.3, reasons=reasons
-    )
+    MatchFactory(user=sam.user, candidate=nora.user, score=39, reasons=reasons)
     now = timezone.now()
     for rank, person in enumerate((cai, bo), start=1):
-        Match.objects.create(
+        MatchFactory(
             user=nora.user,
             candidate=person.user,
             rank=rank,
             score=50 - rank,
-            similarity=0.4,
             reasons={**reasons, "goals": []},
         )
     last_visit = now - timezone.timedelta(days=2)

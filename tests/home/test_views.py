@@ -10,10 +10,16 @@ from django.utils import timezone
 
 from intch import home_sections
 from matching import services as matching
-from matching.models import Match, MatchState
+from matching.models import MatchState
 from messaging import services as messaging
 from profiles.models import Tag
-from tests.factories import ProfileFactory, TagFactory, complete_profile, conversation_between
+from tests.factories import (
+    MatchFactory,
+    ProfileFactory,
+    TagFactory,
+    complete_profile,
+    conversation_between,
+)
 
 
 @pytest.fixture
@@ -22,27 +28,18 @@ def me(member_client):
 
 
 def _suggest(me, people, *, last_seen=None):
-    """`people` as my list, best first; `last_seen`: when I last opened my matches."""
-    now = timezone.now()
-    Match.objects.bulk_create(
-        Match(
+    """`people` as my list, best first (88%, 87%, ...); `last_seen`: my last visit to it."""
+    for rank, person in enumerate(people, start=1):
+        MatchFactory(
             user=me.user,
             candidate=person.user,
             rank=rank,
-            score=90 - rank,
-            similarity=0.5,
-            reasons={
-                "interests": [{"name": "Climate tech", "slug": "climate-tech"}],
-                "values": [],
-                "goals": [],
-            },
-            computed_at=now,
+            score=89 - rank,
+            reasons={"interests": [{"name": "Climate tech", "slug": "climate-tech"}]},
         )
-        for rank, person in enumerate(people, start=1)
-    )
     MatchState.objects.update_or_create(
         user=me.user,
-        defaults={"computed_at": now, "last_seen_at": last_seen, "new_since": last_seen},
+        defaults={"computed_at": timezone.now(), "last_seen_at": last_seen, "new_since": last_seen},
     )
 
 
@@ -91,12 +88,10 @@ def test_requests_show_the_reasons_their_sender_saw(member_client, me):
 
     profile_update(profile=me, data={"goals": ["find_job"]})
     sam = complete_profile(display_name="Sam Rivera", interests=[shared], goals=["hire"])
-    Match.objects.create(
+    MatchFactory(
         user=sam.user,
         candidate=me.user,
-        rank=1,
         score=39,
-        similarity=0.3,
         reasons={
             "interests": [{"name": "Heat pumps", "slug": shared.slug}],
             "values": [],
@@ -141,7 +136,7 @@ def test_new_matches_are_those_since_the_last_visit(member_client, me):
 
     assert "1 new match since your last visit" in matches
     assert "New Face" in matches and "Old Friend" not in matches
-    assert '<span class="match-score__value">88%</span>' in matches
+    assert '<span class="match-score__value">87%</span>' in matches
     assert f"{reverse('matching:list')}?sort=newest" in matches
 
 

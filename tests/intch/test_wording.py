@@ -10,8 +10,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from matching.models import Match
-from tests.factories import PASSWORD, UserFactory, complete_profile
+from matching.models import MatchState
+from tests.factories import PASSWORD, MatchFactory, UserFactory, complete_profile
 
 USERNAME = "nora.newcomer"
 # allauth's defaults that must not show through (case-sensitive: "Sign up" is ours).
@@ -128,11 +128,7 @@ def test_logging_in_and_out_names_no_username(client, db):
 
 def test_a_match_score_reads_the_same_on_the_card_and_the_profile(member_client):
     sam = complete_profile(display_name="Sam Rivera")
-    Match.objects.create(
-        user=member_client.profile.user, candidate=sam.user, rank=1, score=39, similarity=0.4
-    )
-    from matching.models import MatchState
-
+    MatchFactory(user=member_client.profile.user, candidate=sam.user, score=39)
     MatchState.objects.create(user=member_client.profile.user, computed_at=sam.created_at)
     score = '<span class="match-score__value">39%</span>'
 

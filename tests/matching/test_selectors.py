@@ -9,7 +9,13 @@ from matching import selectors, services
 from matching.models import Match, MatchState, Pass, Saved
 from matching.selectors import MatchFilters
 from profiles.models import Block, Tag, TagAlias
-from tests.factories import ProfileFactory, TagFactory, UserFactory, complete_profile
+from tests.factories import (
+    MatchFactory,
+    ProfileFactory,
+    TagFactory,
+    UserFactory,
+    complete_profile,
+)
 
 
 @pytest.fixture
@@ -332,12 +338,10 @@ def test_a_page_past_the_end_is_the_last_and_an_empty_list_is_page_one(world):
 
 
 def _match(owner, candidate, *, score, goals):
-    return Match.objects.create(
+    return MatchFactory(
         user=owner.user,
         candidate=candidate.user,
-        rank=1,
         score=score,
-        similarity=0.4,
         reasons={
             "interests": [{"name": "Climate tech", "slug": "climate-tech"}],
             "values": [],

@@ -6,21 +6,10 @@ import pytest
 from matching.selectors import request_reasons
 from messaging import hooks, services
 from messaging.models import Conversation
-from tests.factories import complete_profile
 
 pytestmark = pytest.mark.django_db
 
 REASONS = {"score": 50, "interests": [{"name": "Rust", "slug": "rust"}], "values": [], "goals": []}
-
-
-@pytest.fixture
-def alice():
-    return complete_profile(display_name="Alice Archer").user
-
-
-@pytest.fixture
-def bob():
-    return complete_profile(display_name="Bob Baker").user
 
 
 def test_matching_provides_the_reasons_of_requests():

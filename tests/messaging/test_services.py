@@ -14,16 +14,6 @@ from tests.factories import complete_profile, conversation_between
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def alice():
-    return complete_profile(display_name="Alice Archer").user
-
-
-@pytest.fixture
-def bob():
-    return complete_profile(display_name="Bob Baker").user
-
-
 def _codes(error):
     return {getattr(error, "code", None)} | {e.code for e in error.error_list}
 

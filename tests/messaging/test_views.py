@@ -563,16 +563,14 @@ def test_the_messages_link_leads_to_requests_while_some_wait(member_client, part
 def test_a_request_shows_its_recipient_the_reasons_its_sender_saw(member_client, partner):
     from matching.models import Match
     from profiles.models import Tag
-    from tests.factories import TagFactory
+    from tests.factories import MatchFactory, TagFactory
 
     me = member_client.profile
     rust, kindness = TagFactory(name="Rust"), TagFactory(name="Kindness", kind=Tag.Kind.VALUE)
-    Match.objects.create(
+    MatchFactory(
         user=partner.user,
         candidate=me.user,
-        rank=1,
         score=39,
-        similarity=0.3,
         reasons={
             "interests": [{"name": "Rust", "slug": rust.slug}],
             "values": [{"name": "Kindness", "slug": kindness.slug}],

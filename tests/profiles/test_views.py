@@ -89,6 +89,23 @@ def test_htmx_search_returns_only_the_picker(newcomer_client):
     assert "Climate tech" in body
 
 
+def test_a_refused_pick_shows_in_the_picker_under_htmx_and_on_the_page_without(newcomer_client):
+    url = reverse("profiles:edit_interests")
+    TagFactory(name="Open source")
+    picked = {"tags": ["Open source"], "add": "Not a real tag"}
+
+    htmx = newcomer_client.post(url, picked, HTTP_HX_REQUEST="true")
+    plain = newcomer_client.post(url, picked)
+
+    # A 200 with the picker and its error, swapped in place in every mode (a 4xx would not
+    # be swapped, and in DEBUG would replace the page); the plain form gets its 400.
+    assert htmx.status_code == 200 and "<html" not in htmx.content.decode()
+    for response in (htmx, plain):
+        assert "“Not a real tag” is not in the list." in response.content.decode()
+        assert 'value="Open source"' in response.content.decode()
+    assert plain.status_code == 400
+
+
 def test_matches_page_sends_incomplete_profiles_to_onboarding(newcomer_client):
     response = newcomer_client.get(reverse("matching:list"), follow=True)
     assert response.redirect_chain[-1][0].startswith("/profile/onboarding/")

@@ -22,6 +22,11 @@ def index(request):
     for items in columns.values():
         # What needs the person comes first; empty sections keep their order after it.
         items.sort(key=lambda item: bool(item["data"].get("empty")))
+    if not any(not item["data"].get("empty") for item in columns[MAIN]):
+        # Nothing waits yet (a newcomer): what the side column asks for leads the page.
+        leading = [item for item in columns[ASIDE] if not item["data"].get("empty")]
+        columns[MAIN] = leading + columns[MAIN]
+        columns[ASIDE] = [item for item in columns[ASIDE] if item not in leading]
     return render(
         request,
         "home/index.html",

@@ -165,6 +165,14 @@ def test_sections_with_something_to_do_come_first(member_client, me):
     body = member_client.get(reverse("home:index")).content.decode()
 
     assert body.index('id="home-matches"') < body.index('id="home-requests"')
+    # The profile stays in the side column (after the main one on phones).
+    assert body.index('id="home-unread"') < body.index('id="home-profile"')
+
+
+def test_when_nothing_waits_the_profile_prompts_lead_the_page(member_client):
+    body = member_client.get(reverse("home:index")).content.decode()
+
+    assert body.index('id="home-profile"') < body.index('id="home-requests"')
 
 
 def test_another_app_adds_a_section_by_registering_it(member_client, monkeypatch):

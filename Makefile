@@ -9,13 +9,19 @@ LOCK := requirements/dev.lock
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_USERS ?= 300
+# The address to open in a browser, printed by `make run` and used in emailed links. HOST=0.0.0.0
+# listens on every interface, which is no address to browse to: the loopback one is.
+BROWSE_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
+SITE_URL ?= http://$(BROWSE_HOST):$(PORT)
+# Commands whose output or data name the app's address (the Sites domain, printed logins).
+SITE_MANAGE := SITE_URL=$(SITE_URL) $(MANAGE)
 
 .PHONY: run install migrate demo serve test test-fast lint format worker beat clean
 
 run: install migrate demo
-	@$(MANAGE) intch_welcome --url http://$(HOST):$(PORT)/
+	@$(SITE_MANAGE) intch_welcome --url $(SITE_URL)/
 	@# daphne's runserver: one ASGI process serving the pages and the live-message WebSockets.
-	$(MANAGE) runserver $(HOST):$(PORT)
+	$(SITE_MANAGE) runserver $(HOST):$(PORT)
 
 install: $(VENV)/.installed
 
@@ -25,12 +31,12 @@ $(VENV)/.installed: $(LOCK)
 	@touch $@
 
 migrate: install
-	$(MANAGE) migrate --noinput
+	$(SITE_MANAGE) migrate --noinput
 
 demo: migrate
 	$(MANAGE) load_taxonomy
 	$(MANAGE) seed_demo --users $(DEMO_USERS) --if-empty
-	$(MANAGE) ensure_admin
+	$(SITE_MANAGE) ensure_admin --url $(SITE_URL)/admin/
 	$(MANAGE) recompute_matches --if-empty
 
 test: install

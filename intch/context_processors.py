@@ -18,9 +18,13 @@ def site(request):
 
         counts = unread_counts(user=user)
         unread_count, requests_count = counts["messages"], counts["requests"]
+    inbox_url = _url_or_none("messaging:inbox")
     return {
         "site_name": settings.SITE_NAME,
-        "nav_messages_url": _url_or_none("messaging:inbox"),
+        "nav_messages_url": inbox_url,
+        # The header's Messages link opens on the requests while some wait for an answer.
+        "nav_messages_href": (_url_or_none("messaging:requests") if requests_count else None)
+        or inbox_url,
         # The header badge: unread messages plus requests waiting for an answer.
         "unread_count": unread_count + requests_count,
         "unread_messages_count": unread_count,

@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from intch import views
+from profiles.views import ConfirmEmailView
 
 # The admin logs in through allauth, so it gets the same rate limits and MFA.
 admin.autodiscover()
@@ -15,11 +16,18 @@ admin.site.site_title = "intch admin"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # allauth's own view, confirming on one click where that is safe (see the view).
+    re_path(
+        r"^accounts/confirm-email/(?P<key>[-:\w]+)/$",
+        ConfirmEmailView.as_view(),
+        name="account_confirm_email",
+    ),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("profiles.urls")),
     path("", include("matching.urls")),
     path("messages/", include("messaging.urls")),
+    path("home/", include("home.urls")),
 ]
 
 handler400 = "intch.views.bad_request"

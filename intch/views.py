@@ -15,9 +15,9 @@ logger = logging.getLogger(__name__)
 
 @require_GET
 def home(request):
-    """Visitors get the landing page; members go to their matches."""
+    """Visitors get the landing page; members go to their home page."""
     if request.user.is_authenticated:
-        return redirect("profiles:me")
+        return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "landing.html")
 
 

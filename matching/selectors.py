@@ -19,10 +19,19 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from matching.engine import complementary_goals
 from matching.models import Match, MatchRun, MatchState, Pass, Saved
 from messaging.models import Conversation
 from profiles.goals import GOALS
-from profiles.models import Block, Tag, TagAlias, TaggedInterest, TaggedValue, normalise_tag_name
+from profiles.models import (
+    Block,
+    Profile,
+    Tag,
+    TagAlias,
+    TaggedInterest,
+    TaggedValue,
+    normalise_tag_name,
+)
 from profiles.selectors import tag_suggestions
 
 SORT_BEST = "best"
@@ -331,3 +340,77 @@ def logged_outcomes():
         saves=list(Saved.objects.values_list("user_id", "saved_id")),
         blocks=list(Block.objects.values_list("blocker_id", "blocked_id")),
     )
+
+
+# --- Reasons a request carries (registered with messaging.hooks in MatchingConfig.ready) ---
+
+
+def _reasons_of(match, *, turned_around):
+    """A match's score and reasons; turned around, as the other person of the pair sees them."""
+    reasons = match.reasons or {}
+    goals = [list(pair) for pair in reasons.get("goals", []) if len(pair) == 2]
+    return {
+        "score": match.score,
+        "interests": list(reasons.get("interests", [])),
+        "values": list(reasons.get("values", [])),
+        "goals": [pair[::-1] for pair in goals] if turned_around else goals,
+    }
+
+
+def _reasons_from_profiles(*, sender, recipient):
+    """What two profiles share now, rarest tags first, when neither has the other as a match.
+
+    No score: scores rank a person's whole list and are only computed with it.
+    """
+    profiles = {
+        profile.user_id: profile
+        for profile in Profile.objects.filter(user_id__in=(sender.pk, recipient.pk)).only(
+            "pk", "user_id", "goal_bits"
+        )
+    }
+    if len(profiles) < 2:
+        return None
+    mine, theirs = profiles[sender.pk], profiles[recipient.pk]
+    shared = set.intersection(
+        *(
+            set(TaggedInterest.objects.filter(content_object=p).values_list("tag_id", flat=True))
+            | set(TaggedValue.objects.filter(content_object=p).values_list("tag_id", flat=True))
+            for p in (mine, theirs)
+        )
+    )
+    tags = (
+        Tag.objects.filter(pk__in=shared, status=Tag.Status.APPROVED)
+        .annotate(
+            holders=Count("interest_items", distinct=True) + Count("value_items", distinct=True)
+        )
+        .order_by("holders", "name")
+    )
+    reasons = {"score": None, "interests": [], "values": [], "goals": []}
+    for tag in tags:
+        kind = "values" if tag.kind == Tag.Kind.VALUE else "interests"
+        reasons[kind].append({"name": tag.name, "slug": tag.slug})
+    reasons["goals"] = [
+        list(pair) for pair in complementary_goals(mine.goal_bits, theirs.goal_bits)
+    ]
+    if not (reasons["interests"] or reasons["values"] or reasons["goals"]):
+        return None
+    return reasons
+
+
+def request_reasons(*, sender, recipient):
+    """Why `sender` wrote to `recipient`, as the sender saw it, for the request to carry.
+
+    The sender's own match when there is one (what their card showed), else the recipient's
+    match turned around (scores are symmetric), else what their profiles share.
+    """
+    matches = {
+        match.user_id: match
+        for match in Match.objects.filter(
+            Q(user=sender, candidate=recipient) | Q(user=recipient, candidate=sender)
+        )
+    }
+    if sender.pk in matches:
+        return _reasons_of(matches[sender.pk], turned_around=False)
+    if recipient.pk in matches:
+        return _reasons_of(matches[recipient.pk], turned_around=True)
+    return _reasons_from_profiles(sender=sender, recipient=recipient)

@@ -5,7 +5,7 @@ with the card to swap in place instead.
 """
 
 import hashlib
-from functools import lru_cache
+from functools import lru_cache, wraps
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
@@ -14,13 +14,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from intch.htmx import render_in_place
 from matching import presenters, selectors, services
 from matching.forms import MatchFilterForm
 from messaging.middleware import presence_passive
@@ -39,6 +40,7 @@ SAVED_PAGE_SIZE = 20
 PAGE_CACHE_SECONDS = 60
 CARD_TEMPLATES = (
     "matching/partials/_card.html",
+    "partials/_match_score.html",
     "matching/partials/_reasons.html",
     "profiles/partials/_avatar.html",
 )
@@ -281,7 +283,7 @@ def _person(request, profile_id):
     return profile_get_visible(viewer=request.user, profile_id=profile_id)
 
 
-def _card(request, *, person):
+def _card(request, *, person, error=""):
     """The card of one person as it stands now (the htmx answer to Save, Unsave and Undo)."""
     match = selectors.match_card_for(user=request.user, candidate=person.user)
     saved = (
@@ -295,20 +297,45 @@ def _card(request, *, person):
             "match": match,
             "saved": saved,
             "in_saved": request.POST.get("view") == "saved",
+            "error": error,
         },
     )
 
 
-def _refused(request, error, next_url):
+def _refused(request, error, next_url, *, person):
     text = " ".join(error.messages)
     if request.htmx:
-        return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+        # The card again, saying why: a 4xx would show nothing (or, in DEBUG, replace the page).
+        return _card(request, person=person, error=text)
     messages.error(request, text)
     return redirect(next_url)
 
 
+def _gone_in_place(view):
+    """Under htmx, a person who hid, blocked or left since the page was opened turns into a
+    note where their card was (intch/htmx.py says why not a 404); a plain form gets the 404."""
+
+    @wraps(view)
+    def wrapper(request, profile_id):
+        try:
+            return view(request, profile_id)
+        except Http404:
+            if not request.htmx:
+                raise
+            return render_in_place(
+                request,
+                "matching/partials/_gone.html",
+                {"profile_id": profile_id},
+                target=f"#person-{profile_id}",
+                swap="outerHTML",
+            )
+
+    return wrapper
+
+
 @login_required
 @require_POST
+@_gone_in_place
 def match_pass(request, profile_id):
     """Never suggest this person again; Undo is offered right away."""
     person = _person(request, profile_id)
@@ -316,7 +343,7 @@ def match_pass(request, profile_id):
     try:
         services.match_pass(user=request.user, candidate=person.user)
     except ValidationError as error:
-        return _refused(request, error, next_url)
+        return _refused(request, error, next_url, person=person)
     if request.htmx:
         return render(request, "matching/partials/_passed.html", {"person": person})
     return redirect(_with_param(next_url, "passed", person.pk))
@@ -324,6 +351,7 @@ def match_pass(request, profile_id):
 
 @login_required
 @require_POST
+@_gone_in_place
 def match_pass_undo(request, profile_id):
     person = _person(request, profile_id)
     next_url = _with_param(_next_url(request), "passed")
@@ -343,6 +371,7 @@ def match_pass_undo(request, profile_id):
 
 @login_required
 @require_POST
+@_gone_in_place
 def match_save(request, profile_id):
     """Keep this person in the Saved list."""
     person = _person(request, profile_id)
@@ -350,7 +379,7 @@ def match_save(request, profile_id):
     try:
         services.match_save(user=request.user, candidate=person.user)
     except ValidationError as error:
-        return _refused(request, error, next_url)
+        return _refused(request, error, next_url, person=person)
     if request.htmx:
         return _card(request, person=person)
     messages.success(request, f"Saved {person.name}. You will find them under Saved.")
@@ -359,6 +388,7 @@ def match_save(request, profile_id):
 
 @login_required
 @require_POST
+@_gone_in_place
 def match_unsave(request, profile_id):
     person = _person(request, profile_id)
     next_url = _next_url(request)

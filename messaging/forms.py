@@ -2,6 +2,7 @@ import uuid
 
 from django import forms
 
+from intch.forms import LongTextField
 from messaging.models import (
     INTRO_MAX_LENGTH,
     MESSAGE_MAX_LENGTH,
@@ -16,10 +17,11 @@ def _token_field():
 
 
 class IntroForm(forms.Form):
-    text = forms.CharField(
+    text = LongTextField(
         label="Your introduction",
         max_length=INTRO_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 6, "maxlength": INTRO_MAX_LENGTH}),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Write your introduction first."},
         help_text=(
             f"Say who you are and why you would like to talk. Up to {INTRO_MAX_LENGTH:,} "
             "characters. They can accept or decline; until they accept you cannot send more."
@@ -42,11 +44,21 @@ class IntroForm(forms.Form):
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(
+    body = LongTextField(
         label="Message",
         max_length=MESSAGE_MAX_LENGTH,
+        error_messages={"required": "Write a message first."},
         widget=forms.Textarea(
-            attrs={"rows": 2, "maxlength": MESSAGE_MAX_LENGTH, "data-composer-input": ""}
+            attrs={
+                "rows": 2,
+                "placeholder": "Write a message",
+                "aria-describedby": "composer-help",
+                # static/js: Send stays off while the box is empty or over the limit, and the
+                # count shows once the message nears the limit.
+                "data-composer-input": "",
+                "data-disable-submit": "",
+                "data-count-from": str(MESSAGE_MAX_LENGTH * 4 // 5),
+            }
         ),
     )
     client_token = _token_field()
@@ -56,10 +68,10 @@ class ReportForm(forms.Form):
     reason = forms.ChoiceField(
         label="What is wrong?", choices=Report.Reason.choices, widget=forms.RadioSelect
     )
-    details = forms.CharField(
+    details = LongTextField(
         label="Anything the moderators should know",
         required=False,
         max_length=REPORT_DETAILS_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 4, "maxlength": REPORT_DETAILS_MAX_LENGTH}),
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     also_block = forms.BooleanField(label="Also block this person", required=False, initial=True)

@@ -33,6 +33,11 @@ class Conversation(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     # The shared interest or goal the initiator said prompted the request.
     prompt = models.CharField(max_length=PROMPT_MAX_LENGTH, blank=True)
+    # Why the two would get along, as the initiator saw it when sending the request (score,
+    # shared interests and values, goals that fit; see messaging.hooks). Kept with the request
+    # because lists are recomputed: the initiator's match may be gone by the time the
+    # recipient reads it, and the recipient may never have had the initiator as a match.
+    reasons = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     responded_at = models.DateTimeField(null=True, blank=True)
     last_message = models.ForeignKey(

@@ -14,14 +14,15 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from intch.emails import email_message
+from intch.forms import too_long_message
+from messaging import hooks
 from messaging.models import (
     INTRO_MAX_LENGTH,
     MESSAGE_MAX_LENGTH,
@@ -129,14 +130,11 @@ def _check_reachable(*, sender, recipient):
         raise ValidationError(UNAVAILABLE, code="unavailable")
 
 
-def _check_length(body, *, limit, label):
+def _check_length(body, *, limit):
     if not body:
         raise ValidationError("Write a message first.", code="empty")
     if len(body) > limit:
-        raise ValidationError(
-            f"{label} can be at most {limit:,} characters (this one has {len(body):,}).",
-            code="too_long",
-        )
+        raise ValidationError(too_long_message(length=len(body), limit=limit), code="too_long")
 
 
 def _locked(conversation_id):
@@ -337,7 +335,7 @@ def _send_locked(conversation, *, sender, body, client_token):
         if conversation.initiator_id == sender.pk:
             raise _declined_error(conversation)
         raise ValidationError("You declined this request.", code="declined")
-    _check_length(body, limit=MESSAGE_MAX_LENGTH, label="Messages")
+    _check_length(body, limit=MESSAGE_MAX_LENGTH)
     _check_reachable(sender=sender, recipient=conversation.other_user(sender))
     _rate_limit_message(user=sender)
     return _post(conversation=conversation, sender=sender, body=body, client_token=client_token)
@@ -345,20 +343,30 @@ def _send_locked(conversation, *, sender, body, client_token):
 
 def _request(conversation, *, sender, recipient, body, prompt, client_token):
     """Send an intro request, in a new conversation or one that was declined earlier."""
-    _check_length(body, limit=INTRO_MAX_LENGTH, label="Introductions")
+    _check_length(body, limit=INTRO_MAX_LENGTH)
     _rate_limit_intro(user=sender)
+    # What the sender saw when writing goes with the request, for the recipient to weigh.
+    reasons = hooks.request_reasons_for(sender=sender, recipient=recipient)
     if conversation is None:
         with transaction.atomic():
             conversation = Conversation.objects.create(
-                initiator=sender, recipient=recipient, prompt=prompt
+                initiator=sender, recipient=recipient, prompt=prompt, reasons=reasons
             )
     else:
         conversation.initiator, conversation.recipient = sender, recipient
         conversation.status = Conversation.Status.PENDING
         conversation.prompt = prompt
+        conversation.reasons = reasons
         conversation.responded_at = None
         conversation.save(
-            update_fields=["initiator", "recipient", "status", "prompt", "responded_at"]
+            update_fields=[
+                "initiator",
+                "recipient",
+                "status",
+                "prompt",
+                "reasons",
+                "responded_at",
+            ]
         )
     for user in (sender, recipient):
         Participant.objects.get_or_create(conversation=conversation, user=user)
@@ -387,7 +395,7 @@ def conversation_start(*, sender, recipient, text, prompt="", client_token=None)
     body = _clean_text(text)
     prompt = " ".join((prompt or "").split())[:PROMPT_MAX_LENGTH]
     # A request is held to INTRO_MAX_LENGTH below; where they already talk, the usual limit.
-    _check_length(body, limit=MESSAGE_MAX_LENGTH, label="Messages")
+    _check_length(body, limit=MESSAGE_MAX_LENGTH)
     for attempt in range(2):
         try:
             with transaction.atomic():
@@ -444,7 +452,7 @@ def message_send(*, conversation, sender, body, client_token=None):
     if duplicate is not None:
         return duplicate
     body = _clean_text(body)
-    _check_length(body, limit=MESSAGE_MAX_LENGTH, label="Messages")
+    _check_length(body, limit=MESSAGE_MAX_LENGTH)
     with transaction.atomic():
         conversation = _locked(conversation.pk)
         duplicate = _already_sent(sender=sender, client_token=client_token)
@@ -705,24 +713,23 @@ def _send_unread_email(*, recipient, sender, conversation, count, is_request):
         "sender_name": sender_name,
         "count": count,
         "is_request": is_request,
-        "site_name": site_name,
         "thread_url": _absolute(conversation.get_absolute_url()),
         "settings_url": _absolute(reverse("profiles:settings")),
         "unsubscribe_url": unsubscribe_url,
         "every_minutes": settings.MESSAGING_NOTIFY_EVERY_SECONDS // 60,
     }
-    email = EmailMultiAlternatives(
+    email_message(
         subject=subject,
-        body=render_to_string("messaging/email/unread.txt", context),
         to=[recipient.email],
+        text_template="messaging/email/unread.txt",
+        html_template="messaging/email/unread.html",
+        context=context,
         headers={
             # RFC 8058: mail clients show an unsubscribe button that POSTs to this link.
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
-    )
-    email.attach_alternative(render_to_string("messaging/email/unread.html", context), "text/html")
-    email.send()
+    ).send()
 
 
 # --- Reports and moderation ----------------------------------------------------------------
@@ -777,15 +784,11 @@ def moderation_warning_send(*, user_id):
     user = get_user_model().objects.filter(pk=user_id).select_related("profile").first()
     if user is None:
         return False
-    context = {
-        "name": _name(user),
-        "site_name": settings.SITE_NAME,
-        "guidelines_url": _absolute(reverse("home")),
-    }
-    EmailMultiAlternatives(
+    email_message(
         subject=f"A note from the {settings.SITE_NAME} moderators",
-        body=render_to_string("messaging/email/warning.txt", context),
         to=[user.email],
+        text_template="messaging/email/warning.txt",
+        context={"name": _name(user), "guidelines_url": _absolute(reverse("home"))},
     ).send()
     return True
 

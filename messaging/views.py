@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from intch.htmx import render_in_place
 from messaging import selectors, services
 from messaging.forms import IntroForm, MessageForm, ReportForm
 from messaging.middleware import presence_passive
@@ -166,9 +167,15 @@ def thread(request, conversation_id):
 @require_POST
 def send(request, conversation_id):
     """Post a message; htmx gets the new message, a plain form goes back to the thread."""
-    conversation = selectors.conversation_get_for_participant(
-        user=request.user, conversation_id=conversation_id
-    )
+    try:
+        conversation = selectors.conversation_get_for_participant(
+            user=request.user, conversation_id=conversation_id
+        )
+    except Http404:
+        if not request.htmx:
+            raise
+        # Blocked, left or suspended since the page opened: say so where the person looks.
+        return _composer_errors(request, {"closed": True})
     form = MessageForm(request.POST)
     error = None
     if form.is_valid():
@@ -190,19 +197,20 @@ def send(request, conversation_id):
                     {"message": message, "viewer": request.user, "form": MessageForm()},
                 )
             return redirect(f"{conversation.get_absolute_url()}#message-{message.pk}")
-    status = _error_status(error) if error is not None else 400
     if request.htmx:
-        response = render(
-            request, "messaging/partials/_composer_errors.html", {"form": form}, status=status
-        )
-        response["HX-Retarget"] = "#composer-errors"
-        response["HX-Reswap"] = "innerHTML"
-        return response
+        return _composer_errors(request, {"form": form})
     return render(
         request,
         "messaging/thread.html",
         _thread_context(request, conversation, form=form),
-        status=status,
+        status=_error_status(error) if error is not None else 400,
+    )
+
+
+def _composer_errors(request, context):
+    """The composer's errors above the box under htmx; the text stays in the box."""
+    return render_in_place(
+        request, "messaging/partials/_composer_errors.html", context, target="#composer-errors"
     )
 
 

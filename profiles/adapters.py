@@ -1,4 +1,4 @@
-"""allauth hooks: where people land after signing up, and who may sign up."""
+"""allauth hooks: where people land after signing up, who may sign up, how emails look."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -6,8 +6,31 @@ from allauth.socialaccount.models import SocialApp
 from django.http import Http404
 from django.urls import reverse
 
+from intch.emails import email_context, html_from_text
+
+
+def user_display(user):
+    """How allauth names a person on its pages and in its emails (ACCOUNT_USER_DISPLAY).
+
+    Their name, else their email address: never the username allauth made up at sign-up,
+    which nobody chose and nobody sees anywhere else.
+    """
+    profile = getattr(user, "profile", None)
+    if profile is not None and profile.display_name:
+        return profile.display_name
+    return user.email or "you"
+
 
 class AccountAdapter(DefaultAccountAdapter):
+    def render_mail(self, template_prefix, email, context, headers=None):
+        """allauth's emails with the site's name and address, and an HTML part like intch's
+        own (intch/emails.py)."""
+        context = email_context(context)
+        message = super().render_mail(template_prefix, email, context, headers=headers)
+        if not any(mimetype == "text/html" for _, mimetype in getattr(message, "alternatives", ())):
+            message.attach_alternative(html_from_text(message.body, context), "text/html")
+        return message
+
     def save_user(self, request, user, form, commit=True):
         """Every new account gets its (empty) profile at once."""
         user = super().save_user(request, user, form, commit=commit)

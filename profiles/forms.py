@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from intch.forms import LongTextField
 from profiles.goals import GOAL_CHOICES
 from profiles.models import BIO_MAX_LENGTH, Profile
 from profiles.services import avatar_process
@@ -63,6 +64,13 @@ class ProfileForm(forms.ModelForm):
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
     remove_avatar = forms.BooleanField(required=False, label="Remove my picture")
+    bio = LongTextField(
+        label="Bio",
+        required=False,
+        max_length=BIO_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=f"Plain text, up to {BIO_MAX_LENGTH:,} characters. Line breaks are kept.",
+    )
 
     class Meta:
         model = Profile
@@ -74,10 +82,6 @@ class ProfileForm(forms.ModelForm):
             "website_url": "Website",
             "discoverable": "Show me in other people's suggestions and searches",
             "open_to_meet": "I'm open to meeting people in person or on a call",
-        }
-        widgets = {"bio": forms.Textarea(attrs={"rows": 6, "maxlength": BIO_MAX_LENGTH})}
-        help_texts = {
-            "bio": f"Plain text, up to {BIO_MAX_LENGTH:,} characters. Line breaks are kept."
         }
 
     def __init__(self, *args, **kwargs):

@@ -2,6 +2,10 @@
 
 import json
 
+from allauth.account import views as allauth_views
+from allauth.account.models import get_emailconfirmation_model
+from allauth.account.stages import EmailVerificationStage, LoginStageController
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -266,7 +270,8 @@ def onboarding_step(request, step):
                     request,
                     "Welcome to intch! Your profile is ready and we are finding your matches.",
                 )
-                return redirect("profiles:me")
+                # Where members land (the home page): the wiring knows it, not profiles.
+                return redirect(settings.LOGIN_REDIRECT_URL)
     return render(
         request,
         "profiles/onboarding.html",
@@ -398,3 +403,32 @@ def avatar_remove(request):
     services.profile_avatar_remove(profile=_profile(request))
     messages.success(request, "Your picture is removed.")
     return redirect("profiles:edit")
+
+
+# --- Email confirmation ------------------------------------------------------------------
+
+
+class ConfirmEmailView(allauth_views.ConfirmEmailView):
+    """The emailed link confirms on one click in the browser that signed up.
+
+    allauth asks for one more click (a POST) because link scanners and mail previews open
+    links by themselves (ACCOUNT_CONFIRM_EMAIL_ON_GET is off): a GET that confirms would let
+    them verify an address for whoever typed it in, someone else's included. The browser
+    that signed up is different: its session holds that sign-up, which allauth checks before
+    logging anyone in on confirmation. There, and only there, the link confirms and logs in
+    at once; any other browser (a scanner's included) gets allauth's page with its button.
+    """
+
+    def get(self, *args, **kwargs):
+        confirmation = get_emailconfirmation_model().from_key(self.kwargs["key"])
+        if confirmation is not None and self._signed_up_here(confirmation):
+            return self.post(*args, **kwargs)
+        return super().get(*args, **kwargs)
+
+    def _signed_up_here(self, confirmation):
+        if self.request.user.is_authenticated:
+            return False
+        stage = LoginStageController.enter(self.request, EmailVerificationStage.key)
+        return bool(
+            stage and stage.login.user and stage.login.user.pk == confirmation.email_address.user_id
+        )

@@ -5,6 +5,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.utils.text import slugify
 
+from matching.models import Match
 from profiles.goals import goals_to_bits
 from profiles.models import Category, Profile, Tag
 
@@ -78,6 +79,20 @@ class ProfileFactory(factory.django.DjangoModelFactory):
         if create and extracted is not None:
             self.goal_bits = goals_to_bits(extracted)
             self.save(update_fields=["goal_bits"])
+
+
+class MatchFactory(factory.django.DjangoModelFactory):
+    """`candidate` suggested to `user` (both users). Pass reasons={...} for what they share."""
+
+    class Meta:
+        model = Match
+
+    user = factory.SubFactory(UserFactory)
+    candidate = factory.SubFactory(UserFactory)
+    rank = factory.Sequence(lambda n: n + 1)
+    score = 50
+    similarity = 0.5
+    reasons = factory.LazyFunction(lambda: {"interests": [], "values": [], "goals": []})
 
 
 def complete_profile(**kwargs):

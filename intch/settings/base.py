@@ -43,9 +43,11 @@ INSTALLED_APPS = [
     "csp",
     "channels",
     "django_structlog",
+    "intch",
     "profiles",
     "matching",
     "messaging",
+    "home",
 ]
 
 MIDDLEWARE = [
@@ -178,7 +180,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "home"
+# Members land on their home page (after logging in, confirming their email, onboarding).
+LOGIN_REDIRECT_URL = "home:index"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -192,6 +195,10 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_ADAPTER = "profiles.adapters.AccountAdapter"
+# allauth would greet people with the username it made up at sign-up ("nora.newcomer").
+ACCOUNT_USER_DISPLAY = "profiles.adapters.user_display"
+# Subjects name intch themselves (templates/account/email/*_subject.txt); no "[site] " prefix.
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_SIGNUP_REDIRECT_URL = "profiles:onboarding"
 # allauth's default rate limits stay on; they live in the cache, so Redis shares
 # them between processes in services mode.
@@ -256,6 +263,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- I18n, static, media ----------------------------------------------------------
 LANGUAGE_CODE = "en"
+# intch's English for its dependencies' words (allauth's pages): one voice, sentence case.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,4 +1,4 @@
-"""Template helpers for match reasons; the wording lives in matching/presenters.py."""
+"""Template helpers for match reasons; the wording lives in profiles/reasons.py."""
 
 from functools import lru_cache
 from urllib.parse import quote
@@ -6,7 +6,7 @@ from urllib.parse import quote
 from django import template
 from django.urls import get_script_prefix, get_urlconf, reverse
 
-from matching import presenters
+from profiles import reasons as wording
 
 register = template.Library()
 
@@ -30,24 +30,24 @@ def tag_url(slug):
 def goal_sentence(pair, person):
     """The sentence for one complementary goal pair, about `person` (autoescaped)."""
     my_goal, their_goal = pair
-    return presenters.goal_sentence(my_goal, their_goal, person.name)
+    return wording.goal_sentence(my_goal, their_goal, person.name)
 
 
 @register.simple_tag
 def goal_sentences(goal_pairs, person):
     """All goal sentences of a match, about `person`."""
-    return presenters.goal_sentences(goal_pairs, person.name)
+    return wording.goal_sentences(goal_pairs, person.name)
 
 
 @register.simple_tag
 def reason_chips(reasons):
     """(shown, folded) chips of a match's shared interests and values, each with its url."""
-    shown, folded = presenters.reason_chips(reasons)
+    shown, folded = wording.reason_chips(reasons)
     for chip in shown + folded:
         chip["url"] = tag_url(chip["slug"]) if chip.get("slug") else ""
     return shown, folded
 
 
 @register.filter
-def more_shared(reasons, shown=presenters.CHIPS_SHOWN):
-    return presenters.more_shared(reasons, shown)
+def more_shared(reasons, shown=wording.CHIPS_SHOWN):
+    return wording.more_shared(reasons, shown)

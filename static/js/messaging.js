@@ -58,11 +58,7 @@
   }
 
   function navLink() {
-    var links = document.querySelectorAll(".site-nav a");
-    for (var i = 0; i < links.length; i++) {
-      if (links[i].getAttribute("href") === config.inbox) return links[i];
-    }
-    return null;
+    return document.querySelector('a[data-nav="messages"]');
   }
 
   function tabLink(href) {
@@ -82,7 +78,10 @@
         swap: "outerHTML",
       });
     }
-    setBadge(navLink(), data.total, " unread", { id: "unread-badge" });
+    var nav = navLink();
+    setBadge(nav, data.total, " unread", { id: "unread-badge" });
+    // While requests wait for an answer, Messages opens on them (as the server renders it).
+    if (nav) nav.setAttribute("href", data.requests ? config.inbox + "requests/" : config.inbox);
     setBadge(tabLink(config.inbox), data.messages, " unread messages");
     setBadge(tabLink(config.inbox + "requests/"), data.requests, " waiting");
   }
@@ -322,16 +321,6 @@
     }
   });
 
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var elt = event.detail.elt;
-    var status = event.detail.xhr.status;
-    // The composer's errors (400, or 429 when a rate limit is reached) are shown in place.
-    if (elt && elt.id === "composer" && (status === 400 || status === 429)) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
-  });
-
   document.addEventListener("htmx:beforeRequest", function (event) {
     if (event.detail.elt && event.detail.elt.id === "composer") sending = true;
   });
@@ -343,7 +332,9 @@
   document.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;
     if (elt && elt.id === "composer") sending = false;
-    if (elt && elt.id === "composer" && event.detail.successful) {
+    // Errors come back aimed at #composer-errors (a 200, see intch/htmx.py): the text stays.
+    var sent = event.detail.target && event.detail.target.id === "message-list";
+    if (elt && elt.id === "composer" && event.detail.successful && sent) {
       var input = elt.querySelector("[data-composer-input]");
       if (input) {
         input.value = "";

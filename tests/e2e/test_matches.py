@@ -51,7 +51,7 @@ def _log_in(page, email):
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name=re.compile("sign in|log in", re.I)).click()
-    page.wait_for_url(re.compile(r"/profile/$"))
+    page.wait_for_url(re.compile(r"/home/$"))
 
 
 def _card(page, name):

@@ -1,4 +1,4 @@
-"""A new person completes onboarding by typing into the tag search and lands on their profile."""
+"""A new person completes onboarding by typing into the tag search and lands on their home."""
 
 import re
 
@@ -53,6 +53,10 @@ def test_onboarding_by_typing_into_the_tag_search(page, screenshot):
     page.get_by_label("Find a mentor").check()
     page.get_by_role("button", name=re.compile("finish|continue|done", re.I)).click()
 
+    page.wait_for_url(re.compile(r"/home/$"))
+    page.get_by_role("heading", name="Good to see you, Noor Haddad").wait_for()
+    screenshot("home")
+    page.get_by_role("link", name="View your profile").click()
     page.wait_for_url(re.compile(r"/profile/$"))
     screenshot("profile")
     main = page.locator("main")

@@ -9,7 +9,13 @@ from matching import selectors, services
 from matching.models import Match, MatchState, Pass, Saved
 from matching.selectors import MatchFilters
 from profiles.models import Block, Tag, TagAlias
-from tests.factories import ProfileFactory, TagFactory, UserFactory, complete_profile
+from tests.factories import (
+    MatchFactory,
+    ProfileFactory,
+    TagFactory,
+    UserFactory,
+    complete_profile,
+)
 
 
 @pytest.fixture
@@ -326,3 +332,97 @@ def test_a_page_past_the_end_is_the_last_and_an_empty_list_is_page_one(world):
     assert page.number == 2 and len(page.object_list) == 1
     empty = selectors.match_page(user=me.user, filters=MatchFilters(goal="invest"), number=5)
     assert empty.number == 1 and list(empty.object_list) == [] and empty.paginator.count == 0
+
+
+# --- The reasons a request carries (registered with messaging.hooks) ----------------------
+
+
+def _match(owner, candidate, *, score, goals):
+    return MatchFactory(
+        user=owner.user,
+        candidate=candidate.user,
+        score=score,
+        reasons={
+            "interests": [{"name": "Climate tech", "slug": "climate-tech"}],
+            "values": [],
+            "goals": goals,
+        },
+    )
+
+
+def test_a_request_carries_what_its_sender_saw(tags):
+    alice, bob = complete_profile(), complete_profile()
+    _match(alice, bob, score=42, goals=[["hire", "find_job"]])
+    _match(bob, alice, score=41, goals=[["find_job", "hire"]])
+
+    reasons = selectors.request_reasons(sender=alice.user, recipient=bob.user)
+
+    assert reasons == {
+        "score": 42,
+        "interests": [{"name": "Climate tech", "slug": "climate-tech"}],
+        "values": [],
+        "goals": [["hire", "find_job"]],
+    }
+
+
+def test_without_the_senders_match_the_recipients_is_turned_around(tags):
+    alice, bob = complete_profile(), complete_profile()
+    _match(bob, alice, score=41, goals=[["find_job", "hire"]])
+
+    reasons = selectors.request_reasons(sender=alice.user, recipient=bob.user)
+
+    assert reasons["score"] == 41
+    assert reasons["goals"] == [["hire", "find_job"]]  # still the sender's goal first
+
+
+def test_without_any_match_the_profiles_say_what_they_share_rarest_first(tags):
+    rare = TagFactory(name="Carbon capture", slug="carbon-capture")
+    common = tags["climate"]
+    for _ in range(3):
+        ProfileFactory(interests=[common])
+    alice = complete_profile(interests=[common, rare], values=[tags["honesty"]], goals=["hire"])
+    bob = complete_profile(
+        interests=[common, rare, tags["design"]], values=[tags["honesty"]], goals=["find_job"]
+    )
+
+    reasons = selectors.request_reasons(sender=alice.user, recipient=bob.user)
+
+    assert reasons == {
+        "score": None,  # scores rank whole lists; none was computed for this pair
+        "interests": [
+            {"name": "Carbon capture", "slug": "carbon-capture"},
+            {"name": "Climate tech", "slug": "climate-tech"},
+        ],
+        "values": [{"name": "Honesty", "slug": "honesty"}],
+        "goals": [["hire", "find_job"]],
+    }
+
+
+def test_two_people_with_nothing_in_common_carry_no_reasons(tags):
+    alice = complete_profile(interests=[tags["climate"]], values=[], goals=["learn"])
+    bob = complete_profile(interests=[tags["design"]], values=[], goals=["learn"])
+
+    assert selectors.request_reasons(sender=alice.user, recipient=bob.user) is None
+
+
+def test_requests_sent_before_reasons_existed_get_them_from_the_matches(tags):
+    """The data migration matching 0003 fills the requests waiting at deploy time."""
+    import importlib
+
+    from django.apps import apps
+
+    from messaging.models import Conversation
+
+    backfill = importlib.import_module("matching.migrations.0003_request_reasons_backfill").backfill
+    alice, bob, cai = complete_profile(), complete_profile(), complete_profile()
+    _match(bob, alice, score=41, goals=[["find_job", "hire"]])
+    waiting = Conversation.objects.create(initiator=alice.user, recipient=bob.user)
+    unknown = Conversation.objects.create(initiator=cai.user, recipient=bob.user)
+
+    backfill(apps, None)
+
+    waiting.refresh_from_db()
+    unknown.refresh_from_db()
+    assert waiting.reasons["score"] == 41
+    assert waiting.reasons["goals"] == [["hire", "find_job"]]
+    assert unknown.reasons == {}

@@ -436,10 +436,26 @@ def test_actions_need_post_and_a_login(client, member_client, listed):
 
 
 def test_passing_on_yourself_is_refused_kindly(member_client, me):
+    # htmx: the card says why, in place (a 4xx would show nothing, or in DEBUG wipe the page).
     response = _post(member_client, "pass", me, htmx=True)
-    assert response.status_code == 400
+    assert response.status_code == 200
+    assert 'role="alert">That is you.</p>' in response.content.decode()
     response = _post(member_client, "pass", me)
     assert response.status_code == 302
+
+
+def test_a_person_gone_since_the_page_opened_turns_into_a_note_under_htmx(
+    member_client, me, listed
+):
+    sam = listed["sam"]
+    Block.objects.create(blocker=sam.user, blocked=me.user)
+
+    response = _post(member_client, "save", sam, htmx=True)
+
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == f"#person-{sam.pk}"
+    assert "This person is no longer available." in response.content.decode()
+    assert _post(member_client, "save", sam).status_code == 404
 
 
 def test_the_profile_page_seen_from_matches_shows_the_same_reasons(member_client, listed):

@@ -14,16 +14,6 @@ from tests.factories import complete_profile, conversation_between
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def alice():
-    return complete_profile(display_name="Alice Archer").user
-
-
-@pytest.fixture
-def bob():
-    return complete_profile(display_name="Bob Baker").user
-
-
 def _codes(error):
     return {getattr(error, "code", None)} | {e.code for e in error.error_list}
 
@@ -146,7 +136,7 @@ def test_you_cannot_write_to_yourself(alice):
 def test_intros_are_at_most_1000_characters_and_messages_5000(alice, bob):
     with pytest.raises(ValidationError) as long_intro:
         services.conversation_start(sender=alice, recipient=bob, text="x" * 1001)
-    assert "at most 1,000 characters" in long_intro.value.messages[0]
+    assert "1,001 characters long and the limit is 1,000" in long_intro.value.messages[0]
     services.conversation_start(sender=alice, recipient=bob, text="x" * 1000)
     conversation = Conversation.objects.get()
     services.conversation_accept(conversation=conversation, user=bob)
@@ -157,7 +147,7 @@ def test_intros_are_at_most_1000_characters_and_messages_5000(alice, bob):
     with pytest.raises(ValidationError):
         services.message_send(conversation=conversation, sender=bob, body="  \n ")
 
-    assert "at most 5,000 characters" in long_message.value.messages[0]
+    assert "shorten it by 1 character." in long_message.value.messages[0]
 
 
 def test_line_breaks_are_kept_and_windows_line_endings_normalised(alice, bob):

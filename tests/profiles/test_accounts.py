@@ -20,20 +20,47 @@ def _signup(client, email="new@example.com", password=STRONG, password2=None):
     )
 
 
-def test_sign_up_sends_a_verification_link_and_the_link_logs_the_person_in(client, db):
+def _confirmation_path(email):
+    link = re.search(r"https?://[^\s]+/accounts/confirm-email/[^\s]+/", email.body)
+    assert link, email.body
+    return "/" + link.group(0).split("/", 3)[3]
+
+
+def test_the_link_confirms_and_logs_in_on_one_click_in_the_browser_that_signed_up(client, db):
     response = _signup(client)
     assert response.status_code == 302
     assert len(mail.outbox) == 1
-    link = re.search(r"https?://[^\s]+/accounts/confirm-email/[^\s]+/", mail.outbox[0].body)
-    assert link, mail.outbox[0].body
-    path = "/" + link.group(0).split("/", 3)[3]
-    assert client.get(path).status_code == 200
-    response = client.post(path)
+    path = _confirmation_path(mail.outbox[0])
+
+    response = client.get(path)
+
     assert response.status_code == 302
     assert response["Location"] == reverse("profiles:onboarding")
     user = User.objects.get(email="new@example.com")
     assert user.emailaddress_set.get().verified
+    assert client.session["_auth_user_id"] == str(user.pk)
     assert Profile.objects.filter(user=user).exists()
+
+
+def test_a_link_scanner_confirms_nothing_and_another_browser_confirms_with_a_click(client, db):
+    from django.test import Client
+
+    _signup(client)
+    path = _confirmation_path(mail.outbox[0])
+    scanner, other_browser = Client(), Client()
+
+    page = scanner.get(path)
+
+    assert page.status_code == 200
+    assert "Confirm your email address" in page.content.decode()
+    address = User.objects.get(email="new@example.com").emailaddress_set.get()
+    assert not address.verified
+    # A person opening the link elsewhere confirms with the button, then logs in themselves.
+    response = other_browser.post(path)
+    assert response.status_code == 302
+    address.refresh_from_db()
+    assert address.verified
+    assert "_auth_user_id" not in other_browser.session
 
 
 def test_unverified_person_cannot_log_in(client, db):
@@ -55,7 +82,7 @@ def test_taken_email_makes_no_second_account_and_tells_its_owner(client, db):
     assert response.status_code == 302
     assert User.objects.filter(email__iexact="taken@example.com").count() == 1
     assert len(mail.outbox) == 1
-    assert "already exists" in mail.outbox[0].body
+    assert "That address already has an account." in mail.outbox[0].body
 
 
 def test_mismatched_passwords_keep_the_email_typed(client, db):

@@ -329,3 +329,19 @@ def test_ensure_admin_does_not_promote_someone_elses_account(project_root):
     stranger.refresh_from_db()
     assert not stranger.is_superuser
     assert not (project_root / ".admin-login").exists()
+
+
+def test_ensure_admin_prints_the_admin_at_site_url_by_default(project_root, settings):
+    settings.SITE_URL = "http://127.0.0.1:9123"
+
+    output = _run("ensure_admin")
+
+    assert "Admin: http://127.0.0.1:9123/admin/ — admin@intch.local / " in output
+
+
+def test_intch_welcome_prints_site_url_by_default(settings):
+    settings.SITE_URL = "http://127.0.0.1:9123"
+
+    output = _run("intch_welcome")
+
+    assert "intch is starting on http://127.0.0.1:9123/" in output

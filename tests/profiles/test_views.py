@@ -38,7 +38,7 @@ def test_onboarding_walks_through_basics_interests_values_and_goals(newcomer_cli
     response = client.post(
         reverse("profiles:onboarding_step", args=["goals"]), {"goals": ["find_mentor", "learn"]}
     )
-    assert response["Location"] == reverse("profiles:me")
+    assert response["Location"] == reverse("home:index")
     page = client.get(reverse("profiles:me")).content.decode()
     assert "Ada Byron" in page
     for tag in [*interests, value]:
@@ -89,6 +89,23 @@ def test_htmx_search_returns_only_the_picker(newcomer_client):
     assert "Climate tech" in body
 
 
+def test_a_refused_pick_shows_in_the_picker_under_htmx_and_on_the_page_without(newcomer_client):
+    url = reverse("profiles:edit_interests")
+    TagFactory(name="Open source")
+    picked = {"tags": ["Open source"], "add": "Not a real tag"}
+
+    htmx = newcomer_client.post(url, picked, HTTP_HX_REQUEST="true")
+    plain = newcomer_client.post(url, picked)
+
+    # A 200 with the picker and its error, swapped in place in every mode (a 4xx would not
+    # be swapped, and in DEBUG would replace the page); the plain form gets its 400.
+    assert htmx.status_code == 200 and "<html" not in htmx.content.decode()
+    for response in (htmx, plain):
+        assert "“Not a real tag” is not in the list." in response.content.decode()
+        assert 'value="Open source"' in response.content.decode()
+    assert plain.status_code == 400
+
+
 def test_matches_page_sends_incomplete_profiles_to_onboarding(newcomer_client):
     response = newcomer_client.get(reverse("matching:list"), follow=True)
     assert response.redirect_chain[-1][0].startswith("/profile/onboarding/")
@@ -109,8 +126,11 @@ def test_edit_profile_error_keeps_everything_typed(member_client):
     )
     assert response.status_code == 200
     body = response.content.decode()
-    assert "at most 2000 characters" in body or "at most 2,000 characters" in body
+    assert "This is 2,118 characters long and the limit is 2,000" in body
     assert "Admiral of code" in body and "Arlington" in body
+    # The whole bio is back in the box: no maxlength attribute to cut it on the way.
+    assert f"{long_bio}</textarea>" in body
+    assert 'data-maxlength="2000"' in body and ' maxlength="2000"' not in body
 
 
 def test_fake_image_upload_is_refused_on_the_form(member_client):

@@ -270,7 +270,11 @@ def test_every_payload_is_shown_as_text_everywhere(member_client, staff_client):
     pages.add("matches, htmx", get(reverse("matching:list"), HTTP_HX_REQUEST="true"))
     pages.add("saved", get(reverse("matching:saved")))
     pages.add("inbox", get(reverse("messaging:inbox")))
-    pages.add("requests", get(reverse("messaging:requests")))
+    requests_page = pages.add("requests", get(reverse("messaging:requests")))
+    # Each request shows its reasons: the shared (payload) tags and the sender's named goal fit.
+    assert requests_page.content.decode().count('class="request-reasons"') == len(PENDING)
+    home = pages.add("home (requests, unread messages, matches, saved)", get(reverse("home:index")))
+    assert 'id="home-requests"' in home.content.decode()
     pages.add("counts", get(reverse("messaging:counts")))
     pages.add("tag index", get(reverse("profiles:tag_index")))
     pages.add("viewer's own profile (shared tags)", get(reverse("profiles:me")))

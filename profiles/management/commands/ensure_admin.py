@@ -28,9 +28,12 @@ class Command(BaseCommand):
     help = "Create the admin superuser admin@intch.local once, then print its login."
 
     def add_arguments(self, parser):
-        parser.add_argument("--url", default="http://127.0.0.1:8000/admin/")
+        parser.add_argument(
+            "--url", default=None, help="the admin's address to print (default: SITE_URL/admin/)"
+        )
 
     def handle(self, *args, url, **options):
+        url = url or f"{settings.SITE_URL}/admin/"
         path = login_file_path()
         saved_password = _read_password(path)
         user = get_user_model().objects.filter(email__iexact=ADMIN_EMAIL).first()

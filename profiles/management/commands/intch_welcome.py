@@ -13,9 +13,12 @@ class Command(BaseCommand):
     help = "Print the address of the running app and the logins to try it with."
 
     def add_arguments(self, parser):
-        parser.add_argument("--url", default="http://127.0.0.1:8000/")
+        parser.add_argument(
+            "--url", default=None, help="the app's address to print (default: SITE_URL)"
+        )
 
     def handle(self, *args, url, **options):
+        url = url or f"{settings.SITE_URL}/"
         lines = ["", "intch is starting on " + url, ""]
         if get_user_model().objects.filter(email=DEMO_EMAIL).exists():
             lines.append(

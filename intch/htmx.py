@@ -1,0 +1,22 @@
+"""htmx answers that show the same way in every mode."""
+
+from django.http import HttpResponse
+from django.shortcuts import render
+
+
+def render_in_place(
+    request, template: str, context: dict, *, target: str, swap: str = "innerHTML"
+) -> HttpResponse:
+    """Render what a person must see after an htmx request, where they will see it.
+
+    For errors a person can fix (a form's errors, a refused action) and notices that replace
+    what they acted on. A plain form gets its 400 (or 429) with the whole page; under htmx
+    the answer is a 200 aimed at the element that shows it. htmx swaps nothing for a 4xx
+    reply by default, and in DEBUG the error handler of django-htmx (`{% htmx_script %}` in
+    base.html) replaces the whole document with any 400, 403, 404 or 500 reply, so a 4xx
+    here would lose the page in development and show nothing in production.
+    """
+    response = render(request, template, context)
+    response["HX-Retarget"] = target
+    response["HX-Reswap"] = swap
+    return response

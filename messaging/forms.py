@@ -2,6 +2,7 @@ import uuid
 
 from django import forms
 
+from intch.inputs import CleanInputsForm
 from messaging.models import (
     INTRO_MAX_LENGTH,
     MESSAGE_MAX_LENGTH,
@@ -15,7 +16,7 @@ def _token_field():
     return forms.UUIDField(widget=forms.HiddenInput, required=False, initial=uuid.uuid4)
 
 
-class IntroForm(forms.Form):
+class IntroForm(CleanInputsForm, forms.Form):
     text = forms.CharField(
         label="Your introduction",
         max_length=INTRO_MAX_LENGTH,
@@ -41,7 +42,7 @@ class IntroForm(forms.Form):
             del self.fields["prompt"]
 
 
-class MessageForm(forms.Form):
+class MessageForm(CleanInputsForm, forms.Form):
     body = forms.CharField(
         label="Message",
         max_length=MESSAGE_MAX_LENGTH,
@@ -52,7 +53,7 @@ class MessageForm(forms.Form):
     client_token = _token_field()
 
 
-class ReportForm(forms.Form):
+class ReportForm(CleanInputsForm, forms.Form):
     reason = forms.ChoiceField(
         label="What is wrong?", choices=Report.Reason.choices, widget=forms.RadioSelect
     )

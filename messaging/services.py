@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from intch.inputs import clean_line, clean_text, header_text
 from messaging.models import (
     INTRO_MAX_LENGTH,
     MESSAGE_MAX_LENGTH,
@@ -48,12 +49,6 @@ def user_group(user_id):
 
 
 # --- Small helpers ------------------------------------------------------------------------
-
-
-def _clean_text(text):
-    """Normalise line endings and trim the ends; line breaks inside are kept."""
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    return text.strip()
 
 
 def _name(user):
@@ -384,8 +379,8 @@ def conversation_start(*, sender, recipient, text, prompt="", client_token=None)
     if duplicate is not None:
         return duplicate
     _check_reachable(sender=sender, recipient=recipient)
-    body = _clean_text(text)
-    prompt = " ".join((prompt or "").split())[:PROMPT_MAX_LENGTH]
+    body = clean_text(text)
+    prompt = clean_line(prompt, max_length=PROMPT_MAX_LENGTH)
     # A request is held to INTRO_MAX_LENGTH below; where they already talk, the usual limit.
     _check_length(body, limit=MESSAGE_MAX_LENGTH, label="Messages")
     for attempt in range(2):
@@ -443,7 +438,7 @@ def message_send(*, conversation, sender, body, client_token=None):
     duplicate = _already_sent(sender=sender, client_token=client_token)
     if duplicate is not None:
         return duplicate
-    body = _clean_text(body)
+    body = clean_text(body)
     _check_length(body, limit=MESSAGE_MAX_LENGTH, label="Messages")
     with transaction.atomic():
         conversation = _locked(conversation.pk)
@@ -712,7 +707,9 @@ def _send_unread_email(*, recipient, sender, conversation, count, is_request):
         "every_minutes": settings.MESSAGING_NOTIFY_EVERY_SECONDS // 60,
     }
     email = EmailMultiAlternatives(
-        subject=subject,
+        # The sender's name is a person's text: one line, whatever is stored (a line break in
+        # a header would make the email fail to send).
+        subject=header_text(subject),
         body=render_to_string("messaging/email/unread.txt", context),
         to=[recipient.email],
         headers={
@@ -739,7 +736,7 @@ def report_create(*, reporter, reported, reason, details="", message=None):
         reported=reported,
         message=message,
         reason=reason,
-        details=_clean_text(details),
+        details=clean_text(details),
     )
     report.full_clean(exclude=["reporter", "reported", "message", "resolved_by"])
     report.save()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from intch.inputs import clean_line
 from profiles.goals import goals_to_bits
 from profiles.models import (
     TAG_NAME_MAX_LENGTH,
@@ -189,7 +190,7 @@ def tag_resolve(*, name, kind):
 
 def tag_propose(*, name, kind, user):
     """A person proposes a tag the taxonomy lacks: it is pending until an admin approves it."""
-    name = " ".join((name or "").split())
+    name = clean_line(name)
     if not name:
         raise ValidationError("Type a name for the new tag.")
     if len(name) > TAG_NAME_MAX_LENGTH:
@@ -419,7 +420,7 @@ def taxonomy_import(*, data):
         used_slugs = set(Tag.objects.values_list("slug", flat=True))
         new_tags, pending_aliases = [], []
         for number, row in enumerate(data["tags"], start=1):
-            name = " ".join(str(row.get("name") or "").split())
+            name = clean_line(str(row.get("name") or ""))
             if not name:
                 raise ValidationError(f"Tag {number} has no name.")
             if len(name) > TAG_NAME_MAX_LENGTH:

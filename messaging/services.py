@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from intch import ratelimit
 from intch.inputs import clean_line, clean_text, header_text
 from messaging.models import (
     INTRO_MAX_LENGTH,
@@ -57,19 +58,17 @@ def _name(user):
 
 
 def _rate_limit(*, user_id, action, limit, period_seconds, message):
-    """Count one `action` for the person in the current window; refuse past `limit`."""
-    if not limit:
-        return
-    window = int(timezone.now().timestamp() // period_seconds)
-    key = f"messaging:rate:{action}:{user_id}:{window}"
-    cache.add(key, 0, timeout=period_seconds + 60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window's counter expired between add() and incr()
-        cache.set(key, 1, timeout=period_seconds + 60)
-        count = 1
-    if count > limit:
-        raise ValidationError(message, code=RATE_LIMITED)
+    """Count one `action` of the person (intch.ratelimit); refuse past `limit` per period.
+
+    `message` may say {wait}: how long until the next one is allowed.
+    """
+    decision = ratelimit.hit(
+        key=f"messaging:{action}:{user_id}", limit=limit, period=period_seconds
+    )
+    if not decision.allowed:
+        raise ValidationError(
+            message.format(wait=ratelimit.wait_text(decision.retry_after)), code=RATE_LIMITED
+        )
 
 
 def _rate_limit_intro(*, user):
@@ -80,8 +79,9 @@ def _rate_limit_intro(*, user):
         limit=limit,
         period_seconds=24 * 60 * 60,
         message=(
-            f"You have sent {limit} new requests today, the most for one day. "
-            "You can send more tomorrow; conversations you already have are not affected."
+            f"You have sent {limit} new requests in the last 24 hours, the most we allow. "
+            "You can send the next one in {wait}; conversations you already have are not "
+            "affected."
         ),
     )
 
@@ -95,7 +95,7 @@ def _rate_limit_message(*, user):
         period_seconds=60,
         message=(
             f"You have sent {limit} messages in the last minute, the most we allow. "
-            "Please wait a moment before sending the next one."
+            "Please wait {wait} before sending the next one."
         ),
     )
 

@@ -224,7 +224,7 @@ def test_new_requests_per_day_are_limited(settings, alice):
         services.conversation_start(sender=alice, recipient=people[2], text="Hi")
 
     assert services.RATE_LIMITED in _codes(limited.value)
-    assert "2 new requests today" in limited.value.messages[0]
+    assert "2 new requests in the last 24 hours" in limited.value.messages[0]
     assert Conversation.objects.count() == 2
 
 
@@ -239,7 +239,7 @@ def test_messages_per_minute_are_limited(settings, alice, bob):
     services.message_send(conversation=conversation, sender=bob, body="Bob has his own limit")
 
     assert services.RATE_LIMITED in _codes(limited.value)
-    assert "Please wait a moment" in limited.value.messages[0]
+    assert "Please wait 1 minute" in limited.value.messages[0]
 
 
 # --- Nothing lost, nothing doubled -----------------------------------------------------------

@@ -239,7 +239,7 @@ def test_the_compose_form_says_when_the_daily_limit_is_reached(settings, member_
     )
 
     assert response.status_code == 429
-    assert "the most for one day" in response.content.decode()
+    assert "in the last 24 hours, the most we allow" in response.content.decode()
 
 
 def test_you_cannot_message_yourself(member_client):
@@ -326,7 +326,7 @@ def test_a_rate_limited_message_is_kept_in_the_box_with_a_clear_429(
     htmx = member_client.post(url, {"body": "third"}, headers={"HX-Request": "true"})
 
     assert plain.status_code == 429
-    assert "Please wait a moment" in plain.content.decode()
+    assert "Please wait 1 minute" in plain.content.decode()
     assert "second, please keep me</textarea>" in plain.content.decode()
     assert htmx.status_code == 429
     assert htmx["HX-Retarget"] == "#composer-errors"

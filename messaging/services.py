@@ -28,6 +28,7 @@ from messaging.models import (
     INTRO_MAX_LENGTH,
     MESSAGE_MAX_LENGTH,
     PROMPT_MAX_LENGTH,
+    REPORT_DETAILS_MAX_LENGTH,
     Conversation,
     Message,
     MessageNotification,
@@ -726,7 +727,12 @@ def _send_unread_email(*, recipient, sender, conversation, count, is_request):
 
 
 def report_create(*, reporter, reported, reason, details="", message=None):
-    """File a report about a person (and optionally one of their messages) for the moderators."""
+    """File a report about a person (and optionally one of their messages) for the moderators.
+
+    While the reporter's earlier report about the same person and message is still open, that
+    one is returned instead of a second (a double submit, or a second try): new details are
+    added to it.
+    """
     if reporter.pk == reported.pk:
         raise ValidationError("You cannot report yourself.")
     if message is not None and message.sender_id != reported.pk:
@@ -739,8 +745,25 @@ def report_create(*, reporter, reported, reason, details="", message=None):
         details=clean_text(details),
     )
     report.full_clean(exclude=["reporter", "reported", "message", "resolved_by"])
-    report.save()
+    with transaction.atomic():
+        # One reporter's reports take turns, so a double submit finds the first one.
+        get_user_model().objects.select_for_update(no_key=True).filter(pk=reporter.pk).first()
+        existing = Report.objects.filter(
+            reporter=reporter, reported=reported, message=message, status=Report.Status.OPEN
+        ).first()
+        if existing is not None:
+            return _report_add_details(existing, details=report.details)
+        report.save()
     logger.info("report %s filed about user %s", report.pk, reported.pk)
+    return report
+
+
+def _report_add_details(report, *, details):
+    if details and details not in report.details:
+        combined = f"{report.details}\n\n{details}" if report.details else details
+        if len(combined) <= REPORT_DETAILS_MAX_LENGTH:
+            report.details = combined
+            report.save(update_fields=["details"])
     return report
 
 

@@ -516,13 +516,37 @@ def test_a_report_goes_to_the_queue(alice, bob):
         services.report_create(reporter=bob, reported=alice, reason="not-a-reason")
 
 
+def test_a_report_filed_twice_while_open_is_one_report_with_both_details(alice, bob):
+    conversation = conversation_between(alice, bob)
+    message = services.message_send(conversation=conversation, sender=alice, body="Buy now!")
+    first = services.report_create(
+        reporter=bob, reported=alice, message=message, reason="spam", details="ads"
+    )
+
+    again = services.report_create(
+        reporter=bob, reported=alice, message=message, reason="spam", details="ads"
+    )
+    more = services.report_create(
+        reporter=bob, reported=alice, message=message, reason="spam", details="and links"
+    )
+    about_the_person = services.report_create(reporter=bob, reported=alice, reason="fake")
+
+    assert again.pk == more.pk == first.pk != about_the_person.pk
+    assert Report.objects.get(pk=first.pk).details == "ads\n\nand links"
+    # Once the moderators closed it, a new report is a new one.
+    services.reports_dismiss(reports=[first], moderator=complete_profile().user)
+    later = services.report_create(reporter=bob, reported=alice, message=message, reason="spam")
+    assert later.pk != first.pk
+    assert Report.objects.count() == 3
+
+
 def test_moderators_dismiss_warn_or_suspend(
     alice, bob, tasks_inline, django_capture_on_commit_callbacks
 ):
     staff = complete_profile().user
     reports = [
-        services.report_create(reporter=bob, reported=alice, reason=Report.Reason.SPAM)
-        for _ in range(3)
+        services.report_create(reporter=reporter, reported=alice, reason=Report.Reason.SPAM)
+        for reporter in (bob, complete_profile().user, complete_profile().user)
     ]
 
     services.reports_dismiss(reports=[reports[0]], moderator=staff)

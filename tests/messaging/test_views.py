@@ -414,6 +414,16 @@ def test_reporting_a_person_without_blocking(member_client, partner):
     assert not Block.objects.exists()
 
 
+def test_a_report_form_sent_twice_files_one_report(member_client, partner):
+    url = reverse("messaging:report_person", kwargs={"profile_id": partner.pk})
+
+    first = member_client.post(url, {"reason": "fake", "details": "Not a real person"})
+    second = member_client.post(url, {"reason": "fake", "details": "Not a real person"})
+
+    assert first.status_code == second.status_code == 302
+    assert Report.objects.filter(reporter=member_client.profile.user).count() == 1
+
+
 # --- Unsubscribe -----------------------------------------------------------------------------
 
 

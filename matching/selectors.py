@@ -295,16 +295,55 @@ def match_run_latest():
     return MatchRun.objects.first()
 
 
+def _profile_id(user):
+    return getattr(getattr(user, "profile", None), "pk", None)
+
+
 def matches_export(*, user):
     """A person's current suggestions, for their data export."""
     return [
         {
-            "profile_id": getattr(getattr(match.candidate, "profile", None), "pk", None),
+            "profile_id": _profile_id(match.candidate),
             "score": match.score,
             "reasons": match.reasons,
             "computed_at": match.computed_at.isoformat(),
         }
         for match in Match.objects.filter(user=user).select_related("candidate__profile")
+    ]
+
+
+def match_state_export(*, user):
+    """When the person's suggestions were computed and when they last looked at them."""
+    state = MatchState.objects.filter(user=user).first()
+    if state is None:
+        return None
+    return {
+        field: moment.isoformat() if moment else None
+        for field, moment in (
+            ("computed_at", state.computed_at),
+            ("requested_at", state.requested_at),
+            ("last_seen_at", state.last_seen_at),
+        )
+    }
+
+
+def saved_export(*, user):
+    """The people the person saved, for their data export."""
+    return [
+        {"profile_id": _profile_id(item.saved), "saved_at": item.created_at.isoformat()}
+        for item in Saved.objects.filter(user=user)
+        .select_related("saved__profile")
+        .order_by("created_at", "pk")
+    ]
+
+
+def passes_export(*, user):
+    """The people the person passed on, for their data export."""
+    return [
+        {"profile_id": _profile_id(item.passed), "passed_at": item.created_at.isoformat()}
+        for item in Pass.objects.filter(user=user)
+        .select_related("passed__profile")
+        .order_by("created_at", "pk")
     ]
 
 

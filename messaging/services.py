@@ -767,6 +767,11 @@ def _report_add_details(report, *, details):
     return report
 
 
+def reports_filed_anonymise(*, user):
+    """A leaving person's reports stay for the moderators, without them and what they wrote."""
+    Report.objects.filter(reporter=user).update(reporter=None, details="")
+
+
 def _resolve(reports, *, status, moderator):
     return Report.objects.filter(pk__in=[report.pk for report in reports]).update(
         status=status, resolved_at=timezone.now(), resolved_by=moderator

@@ -306,7 +306,13 @@ def block_delete(*, blocker, blocked):
 
 
 def account_delete(*, user):
-    """Delete an account and everything tied to it (profile, taggings, avatar)."""
+    """Delete an account and everything tied to it, as intch.personal_data declares.
+
+    Every session of the account ends (other devices too), every app's eraser runs, then the
+    account's row goes and the database deletes or anonymises what refers to it.
+    """
+    from intch import personal_data
+
     profile = Profile.objects.filter(user=user).first()
     avatar_name = profile.avatar.name if profile and profile.avatar else ""
     storage = profile.avatar.storage if profile else None
@@ -314,10 +320,27 @@ def account_delete(*, user):
     with transaction.atomic():
         _unread_counts_changed(user_ids=(user_id,), partners=True)
         _shown_to_others_changed(user_id=user_id)
+        personal_data.erase(user=user)
         get_user_model().objects.filter(pk=user_id).delete()
         _matches_changed(user_id=user_id)
     if avatar_name:
         transaction.on_commit(lambda: storage.delete(avatar_name))
+
+
+def sessions_end(*, user):
+    """Log the person out everywhere: every session allauth tracks for them ends."""
+    from allauth.usersessions.models import UserSession
+
+    for session in UserSession.objects.filter(user=user):
+        session.end()
+
+
+def tag_proposals_forget(*, user):
+    """A leaving person's proposals that never made it into the taxonomy go with them.
+
+    Approved ones stay in the taxonomy (without their name: the foreign key is SET_NULL).
+    """
+    Tag.objects.filter(proposed_by=user).exclude(status=Tag.Status.APPROVED).delete()
 
 
 # --- Taxonomy curation ---------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from intch import personal_data
 from intch.inputs import query_choice, query_flag, query_int, query_text, query_texts
 from profiles import selectors, services
 from profiles.forms import AccountDeleteForm, BasicsForm, GoalsForm, ProfileForm
@@ -358,7 +359,7 @@ def settings_notifications(request):
 @require_GET
 def export(request):
     """Download everything intch holds about you as one JSON file."""
-    data = selectors.profile_export(user=request.user)
+    data = {"exported_at": timezone.now().isoformat(), **personal_data.export(user=request.user)}
     response = HttpResponse(
         json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
     )
@@ -378,7 +379,10 @@ def account_delete(request):
         messages.success(request, "Your account and everything in it are deleted. Goodbye!")
         return redirect("home")
     return render(
-        request, "profiles/account_delete.html", {"form": form}, status=400 if form.errors else 200
+        request,
+        "profiles/account_delete.html",
+        {"form": form, "kept": personal_data.kept_after_deletion(user=request.user)},
+        status=400 if form.errors else 200,
     )
 
 

@@ -381,12 +381,12 @@ def test_a_suspended_person_vanishes_from_conversations(alice, bob):
 
 
 def test_the_data_export_includes_conversations_and_messages(alice, bob):
-    from profiles.selectors import profile_export
+    from intch.personal_data import export
 
     conversation = conversation_between(alice, bob, text="Intro")
     services.message_send(conversation=conversation, sender=bob, body="Reply")
 
-    exported = profile_export(user=alice)["conversations"]
+    exported = export(user=alice)["conversations"]
 
     assert len(exported) == 1
     assert exported[0]["with"]["name"] == "Bob Baker"

@@ -187,7 +187,7 @@ def match_list(request):
 def saved_list(request):
     """The people the person saved, with the reasons when they are still a suggestion."""
     saved = Paginator(selectors.saved_for(user=request.user), SAVED_PAGE_SIZE).get_page(
-        MatchFilterForm(request.GET).page_number
+        query_int(request.GET, "page", minimum=1)
     )
     matches = selectors.matches_by_candidate(
         user=request.user, candidate_ids=[item.saved_id for item in saved.object_list]

@@ -115,6 +115,7 @@ def _thread_context(request, conversation, *, form=None, before_id=None):
         "has_older": has_older,
         "oldest_id": page[0].pk if page else None,
         "newest_id": page[-1].pk if page else 0,
+        "showing_older": before_id is not None,
         "seen_id": selectors.seen_message_id(conversation=conversation, viewer=request.user),
         "form": form or MessageForm(),
         "viewer": request.user,

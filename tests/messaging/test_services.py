@@ -488,6 +488,24 @@ def test_a_request_gets_its_own_email(alice, bob):
     assert mail.outbox[0].subject == "Alice Archer would like to connect with you on intch"
 
 
+def test_a_name_with_a_line_break_stored_long_ago_never_stops_an_email(alice, bob):
+    """Names are one line since intch.inputs; one stored earlier still gets its email out."""
+    from profiles.models import Profile
+
+    Profile.objects.filter(user=alice).update(display_name="Evil\r\nBcc: victim@example.com")
+    conversation = services.conversation_start(sender=alice, recipient=bob, text="Hi").conversation
+
+    outcome = services.notification_send_if_due(
+        conversation_id=conversation.pk, recipient_id=bob.pk
+    )
+
+    assert outcome == "sent"
+    email = mail.outbox[0]
+    assert email.subject == "Evil Bcc: victim@example.com would like to connect with you on intch"
+    assert email.recipients() == [bob.email]
+    assert "Bcc" not in {name for name, _ in email.message().items()}
+
+
 def test_unsubscribe_tokens_name_their_person_and_resist_forgery(alice):
     token = services.unsubscribe_token(user=alice)
 

@@ -327,24 +327,21 @@ def match_state_export(*, user):
     }
 
 
+def _people_export(rows, *, person, moment):
+    return [
+        {"profile_id": _profile_id(getattr(row, person)), moment: row.created_at.isoformat()}
+        for row in rows.select_related(f"{person}__profile").order_by("created_at", "pk")
+    ]
+
+
 def saved_export(*, user):
     """The people the person saved, for their data export."""
-    return [
-        {"profile_id": _profile_id(item.saved), "saved_at": item.created_at.isoformat()}
-        for item in Saved.objects.filter(user=user)
-        .select_related("saved__profile")
-        .order_by("created_at", "pk")
-    ]
+    return _people_export(Saved.objects.filter(user=user), person="saved", moment="saved_at")
 
 
 def passes_export(*, user):
     """The people the person passed on, for their data export."""
-    return [
-        {"profile_id": _profile_id(item.passed), "passed_at": item.created_at.isoformat()}
-        for item in Pass.objects.filter(user=user)
-        .select_related("passed__profile")
-        .order_by("created_at", "pk")
-    ]
+    return _people_export(Pass.objects.filter(user=user), person="passed", moment="passed_at")
 
 
 def saved_exists(*, user, other):

@@ -192,6 +192,7 @@ def account_export(*, user):
 
 
 def email_addresses_export(*, user):
+    """The person's email addresses and which are verified."""
     return [
         {"email": address.email, "verified": address.verified, "primary": address.primary}
         for address in user.emailaddress_set.order_by("pk")

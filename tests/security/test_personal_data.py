@@ -129,10 +129,14 @@ def everything(world):
     return world
 
 
-def test_the_export_holds_every_row_that_refers_to_the_person(everything, member_client):
+def test_the_export_holds_every_row_that_refers_to_the_person(
+    everything, member_client, django_assert_max_num_queries
+):
     owner = everything.owner.user
 
-    response = member_client.get(reverse("profiles:export"))
+    # A query or so per section, however many rows: no query per conversation or message.
+    with django_assert_max_num_queries(22):
+        response = member_client.get(reverse("profiles:export"))
 
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]

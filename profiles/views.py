@@ -111,7 +111,12 @@ def _tag_picker(request, *, profile, kind, template, context, on_saved):
     relation = profile.interests if kind == Tag.Kind.INTEREST else profile.values
     error, suggestions, query, action = "", [], "", None
     if request.method == "POST":
-        names = query_texts(request.POST, "tags", max_length=TAG_TEXT_MAX_LENGTH)
+        limits = services.INTEREST_LIMITS if kind == Tag.Kind.INTEREST else services.VALUE_LIMITS
+        # Past twice the most one may choose, more names only cost queries: the count is
+        # refused at Save all the same.
+        names = query_texts(
+            request.POST, "tags", max_length=TAG_TEXT_MAX_LENGTH, max_items=2 * limits[1]
+        )
         selected = _tags_from_names(names, kind=kind, user=request.user)
         query = query_text(request.POST, "q", max_length=TAG_TEXT_MAX_LENGTH)
         action = next((name for name in PICKER_ACTIONS if name in request.POST), None)

@@ -135,3 +135,26 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+class SteppedClock:
+    """The rate limits' clock (intch.ratelimit.clock), moved only by the test."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+    def step(self, seconds):
+        self.now += seconds
+
+
+@pytest.fixture
+def stepped_clock(monkeypatch):
+    """Rate limits read this clock: 0.2 s before a minute (and an hour, and a day) begins."""
+    from intch import ratelimit
+
+    clock = SteppedClock(1_767_225_600 - 0.2)  # 2026-01-01T00:00:00Z, less 0.2 s
+    monkeypatch.setattr(ratelimit, "clock", clock)
+    return clock

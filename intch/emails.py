@@ -11,6 +11,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 
+from intch.inputs import header_text
+
 SIGNATURE_DELIMITER = "\n-- \n"
 
 
@@ -54,6 +56,10 @@ def email_message(
     text, html = email_bodies(
         text_template=text_template, html_template=html_template, context=context or {}
     )
-    message = EmailMultiAlternatives(subject=subject, body=text, to=to, headers=headers)
+    # A subject often holds a person's name: one line, whatever is stored (a line break in a
+    # header would make the email fail to send).
+    message = EmailMultiAlternatives(
+        subject=header_text(subject), body=text, to=to, headers=headers
+    )
     message.attach_alternative(html, "text/html")
     return message

@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 from intch import views
@@ -40,5 +41,9 @@ handler429 = "intch.views.too_many_requests"
 # Uploaded avatars are re-encoded images, so the app can serve them itself; a reverse
 # proxy in front may serve MEDIA_ROOT directly instead (docs/deploy.md).
 urlpatterns += [
-    re_path(r"^media/(?P<path>avatars/.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    re_path(
+        r"^media/(?P<path>avatars/.*)$",
+        require_safe(serve),
+        {"document_root": settings.MEDIA_ROOT},
+    ),
 ]

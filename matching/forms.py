@@ -6,6 +6,7 @@ explained next to its field, and the rest still apply.
 
 from django import forms
 
+from intch.inputs import CleanInputsForm
 from matching import presenters, selectors
 from profiles.goals import GOAL_CHOICES, GOAL_LABELS
 
@@ -20,7 +21,7 @@ def _collapse(text):
     return " ".join((text or "").split())
 
 
-class MatchFilterForm(forms.Form):
+class MatchFilterForm(CleanInputsForm, forms.Form):
     goal = forms.ChoiceField(
         label="Looking to",
         choices=(("", "Any goal"), *GOAL_CHOICES),

@@ -305,17 +305,53 @@ def match_run_latest():
     return MatchRun.objects.first()
 
 
+def _profile_id(user):
+    return getattr(getattr(user, "profile", None), "pk", None)
+
+
 def matches_export(*, user):
     """A person's current suggestions, for their data export."""
     return [
         {
-            "profile_id": getattr(getattr(match.candidate, "profile", None), "pk", None),
+            "profile_id": _profile_id(match.candidate),
             "score": match.score,
             "reasons": match.reasons,
             "computed_at": match.computed_at.isoformat(),
         }
         for match in Match.objects.filter(user=user).select_related("candidate__profile")
     ]
+
+
+def match_state_export(*, user):
+    """When the person's suggestions were computed and when they last looked at them."""
+    state = MatchState.objects.filter(user=user).first()
+    if state is None:
+        return None
+    return {
+        field: moment.isoformat() if moment else None
+        for field, moment in (
+            ("computed_at", state.computed_at),
+            ("requested_at", state.requested_at),
+            ("last_seen_at", state.last_seen_at),
+        )
+    }
+
+
+def _people_export(rows, *, person, moment):
+    return [
+        {"profile_id": _profile_id(getattr(row, person)), moment: row.created_at.isoformat()}
+        for row in rows.select_related(f"{person}__profile").order_by("created_at", "pk")
+    ]
+
+
+def saved_export(*, user):
+    """The people the person saved, for their data export."""
+    return _people_export(Saved.objects.filter(user=user), person="saved", moment="saved_at")
+
+
+def passes_export(*, user):
+    """The people the person passed on, for their data export."""
+    return _people_export(Pass.objects.filter(user=user), person="passed", moment="passed_at")
 
 
 def saved_exists(*, user, other):

@@ -18,10 +18,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import get_template
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from intch.htmx import render_in_place
+from intch.inputs import query_choice, query_int, query_text, safe_next
 from matching import presenters, selectors, services
 from matching.forms import MatchFilterForm
 from messaging.middleware import presence_passive
@@ -116,10 +116,10 @@ def _onboarding_gate(request):
 
 def _passed_notice(request):
     """The person just passed on without JavaScript (?passed=<profile id>), for Undo."""
-    raw = request.GET.get("passed", "")
-    if not raw.isdigit() or len(raw) > 18:
+    profile_id = query_int(request.GET, "passed", minimum=1)
+    if profile_id is None:
         return None
-    return selectors.pass_get(user=request.user, profile_id=int(raw))
+    return selectors.pass_get(user=request.user, profile_id=profile_id)
 
 
 @login_required
@@ -189,7 +189,7 @@ def match_list(request):
 def saved_list(request):
     """The people the person saved, with the reasons when they are still a suggestion."""
     saved = Paginator(selectors.saved_for(user=request.user), SAVED_PAGE_SIZE).get_page(
-        MatchFilterForm(request.GET).page_number
+        query_int(request.GET, "page", minimum=1)
     )
     matches = selectors.matches_by_candidate(
         user=request.user, candidate_ids=[item.saved_id for item in saved.object_list]
@@ -225,7 +225,7 @@ def match_status(request):
     state = selectors.match_state_for(user=request.user)
     if state is not None and state.is_pending:
         return HttpResponse(status=204)
-    if request.GET.get("then") == "refresh":
+    if query_choice(request.GET, "then", ("refresh",)):
         response = HttpResponse(status=200)
         response["HX-Refresh"] = "true"
         return response
@@ -240,8 +240,9 @@ def match_status(request):
 @require_GET
 def tag_options(request):
     """Type-ahead for the interest filter: links to this page filtered by each matching tag."""
+    text = query_text(request.GET, "tag")
     others = request.GET.copy()
-    text = " ".join(others.pop("tag", [""])[-1].split())[:100]
+    others.pop("tag", None)
     form = MatchFilterForm(others)  # the other filters, kept in each option's link
     return render(
         request,
@@ -261,12 +262,7 @@ def tag_options(request):
 
 def _next_url(request):
     """Where to go back to: the page the form was on, if it is ours, else the matches page."""
-    candidate = request.POST.get("next", "")
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse("matching:list")
+    return safe_next(request, default="matching:list")
 
 
 def _with_param(url, key, value=None):
@@ -296,7 +292,7 @@ def _card(request, *, person, error=""):
             "person": person,
             "match": match,
             "saved": saved,
-            "in_saved": request.POST.get("view") == "saved",
+            "in_saved": query_choice(request.POST, "view", ("saved",)) is not None,
             "error": error,
         },
     )

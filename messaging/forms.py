@@ -3,6 +3,7 @@ import uuid
 from django import forms
 
 from intch.forms import LongTextField
+from intch.inputs import CleanInputsForm
 from messaging.models import (
     INTRO_MAX_LENGTH,
     MESSAGE_MAX_LENGTH,
@@ -16,7 +17,7 @@ def _token_field():
     return forms.UUIDField(widget=forms.HiddenInput, required=False, initial=uuid.uuid4)
 
 
-class IntroForm(forms.Form):
+class IntroForm(CleanInputsForm, forms.Form):
     text = LongTextField(
         label="Your introduction",
         max_length=INTRO_MAX_LENGTH,
@@ -43,7 +44,7 @@ class IntroForm(forms.Form):
             del self.fields["prompt"]
 
 
-class MessageForm(forms.Form):
+class MessageForm(CleanInputsForm, forms.Form):
     body = LongTextField(
         label="Message",
         max_length=MESSAGE_MAX_LENGTH,
@@ -64,7 +65,7 @@ class MessageForm(forms.Form):
     client_token = _token_field()
 
 
-class ReportForm(forms.Form):
+class ReportForm(CleanInputsForm, forms.Form):
     reason = forms.ChoiceField(
         label="What is wrong?", choices=Report.Reason.choices, widget=forms.RadioSelect
     )

@@ -6,7 +6,7 @@ from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, 
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from messaging.models import Conversation, Message, Participant
+from messaging.models import Conversation, Message, MessageNotification, Participant, Report
 from profiles.goals import GOAL_LABELS
 from profiles.models import Block, Tag, TaggedInterest, TaggedValue
 
@@ -313,23 +313,26 @@ def messages_export(*, user):
     conversations = (
         Conversation.objects.filter(Q(initiator=user) | Q(recipient=user))
         .select_related("initiator__profile", "recipient__profile")
-        .prefetch_related("messages")
+        .prefetch_related("messages", "participants")
         .order_by("created_at", "id")
     )
     exported = []
     for conversation in conversations:
         other = conversation.other_user(user)
         other_profile = getattr(other, "profile", None)
+        mine = next((p for p in conversation.participants.all() if p.user_id == user.pk), None)
         exported.append(
             {
                 "with": {
                     "profile_id": getattr(other_profile, "pk", None),
                     "name": other_profile.name if other_profile else None,
                 },
+                "conversation_id": conversation.pk,
                 "started_by_me": conversation.initiator_id == user.pk,
                 "status": conversation.status,
                 "prompt": conversation.prompt,
                 "created_at": conversation.created_at.isoformat(),
+                "i_last_read_at": _when(mine.last_read_at) if mine else None,
                 "messages": [
                     {
                         "from_me": message.sender_id == user.pk,
@@ -342,3 +345,41 @@ def messages_export(*, user):
             }
         )
     return exported
+
+
+def _when(moment):
+    return moment.isoformat() if moment else None
+
+
+def reports_filed_export(*, user):
+    """The reports a person filed, with what they wrote and where each stands."""
+    reports = (
+        Report.objects.filter(reporter=user)
+        .select_related("reported__profile")
+        .order_by("created_at", "pk")
+    )
+    return [
+        {
+            "about_profile_id": getattr(getattr(report.reported, "profile", None), "pk", None),
+            "message_id": report.message_id,
+            "reason": report.reason,
+            "details": report.details,
+            "status": report.status,
+            "filed_at": _when(report.created_at),
+        }
+        for report in reports
+    ]
+
+
+def notifications_export(*, user):
+    """The emails that told the person about unread messages."""
+    return [
+        {
+            "conversation_id": notification.conversation_id,
+            "messages": notification.message_count,
+            "sent_at": _when(notification.sent_at),
+        }
+        for notification in MessageNotification.objects.filter(recipient=user).order_by(
+            "sent_at", "pk"
+        )
+    ]

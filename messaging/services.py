@@ -20,13 +20,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from intch import ratelimit
 from intch.emails import email_message
 from intch.forms import too_long_message
+from intch.inputs import clean_line, clean_text
 from messaging import hooks
 from messaging.models import (
     INTRO_MAX_LENGTH,
     MESSAGE_MAX_LENGTH,
     PROMPT_MAX_LENGTH,
+    REPORT_DETAILS_MAX_LENGTH,
     Conversation,
     Message,
     MessageNotification,
@@ -51,31 +54,23 @@ def user_group(user_id):
 # --- Small helpers ------------------------------------------------------------------------
 
 
-def _clean_text(text):
-    """Normalise line endings and trim the ends; line breaks inside are kept."""
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    return text.strip()
-
-
 def _name(user):
     profile = getattr(user, "profile", None)
     return profile.name if profile is not None else user.email.split("@")[0]
 
 
 def _rate_limit(*, user_id, action, limit, period_seconds, message):
-    """Count one `action` for the person in the current window; refuse past `limit`."""
-    if not limit:
-        return
-    window = int(timezone.now().timestamp() // period_seconds)
-    key = f"messaging:rate:{action}:{user_id}:{window}"
-    cache.add(key, 0, timeout=period_seconds + 60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window's counter expired between add() and incr()
-        cache.set(key, 1, timeout=period_seconds + 60)
-        count = 1
-    if count > limit:
-        raise ValidationError(message, code=RATE_LIMITED)
+    """Count one `action` of the person (intch.ratelimit); refuse past `limit` per period.
+
+    `message` may say {wait}: how long until the next one is allowed.
+    """
+    decision = ratelimit.hit(
+        key=f"messaging:{action}:{user_id}", limit=limit, period=period_seconds
+    )
+    if not decision.allowed:
+        raise ValidationError(
+            message.format(wait=ratelimit.wait_text(decision.retry_after)), code=RATE_LIMITED
+        )
 
 
 def _rate_limit_intro(*, user):
@@ -86,8 +81,9 @@ def _rate_limit_intro(*, user):
         limit=limit,
         period_seconds=24 * 60 * 60,
         message=(
-            f"You have sent {limit} new requests today, the most for one day. "
-            "You can send more tomorrow; conversations you already have are not affected."
+            f"You have sent {limit} new requests in the last 24 hours, the most we allow. "
+            "You can send the next one in {wait}; conversations you already have are not "
+            "affected."
         ),
     )
 
@@ -101,7 +97,7 @@ def _rate_limit_message(*, user):
         period_seconds=60,
         message=(
             f"You have sent {limit} messages in the last minute, the most we allow. "
-            "Please wait a moment before sending the next one."
+            "Please wait {wait} before sending the next one."
         ),
     )
 
@@ -392,8 +388,8 @@ def conversation_start(*, sender, recipient, text, prompt="", client_token=None)
     if duplicate is not None:
         return duplicate
     _check_reachable(sender=sender, recipient=recipient)
-    body = _clean_text(text)
-    prompt = " ".join((prompt or "").split())[:PROMPT_MAX_LENGTH]
+    body = clean_text(text)
+    prompt = clean_line(prompt, max_length=PROMPT_MAX_LENGTH)
     # A request is held to INTRO_MAX_LENGTH below; where they already talk, the usual limit.
     _check_length(body, limit=MESSAGE_MAX_LENGTH)
     for attempt in range(2):
@@ -451,7 +447,7 @@ def message_send(*, conversation, sender, body, client_token=None):
     duplicate = _already_sent(sender=sender, client_token=client_token)
     if duplicate is not None:
         return duplicate
-    body = _clean_text(body)
+    body = clean_text(body)
     _check_length(body, limit=MESSAGE_MAX_LENGTH)
     with transaction.atomic():
         conversation = _locked(conversation.pk)
@@ -736,7 +732,12 @@ def _send_unread_email(*, recipient, sender, conversation, count, is_request):
 
 
 def report_create(*, reporter, reported, reason, details="", message=None):
-    """File a report about a person (and optionally one of their messages) for the moderators."""
+    """File a report about a person (and optionally one of their messages) for the moderators.
+
+    While the reporter's earlier report about the same person and message is still open, that
+    one is returned instead of a second (a double submit, or a second try): new details are
+    added to it.
+    """
     if reporter.pk == reported.pk:
         raise ValidationError("You cannot report yourself.")
     if message is not None and message.sender_id != reported.pk:
@@ -746,12 +747,34 @@ def report_create(*, reporter, reported, reason, details="", message=None):
         reported=reported,
         message=message,
         reason=reason,
-        details=_clean_text(details),
+        details=clean_text(details),
     )
     report.full_clean(exclude=["reporter", "reported", "message", "resolved_by"])
-    report.save()
+    with transaction.atomic():
+        # One reporter's reports take turns, so a double submit finds the first one.
+        get_user_model().objects.select_for_update(no_key=True).filter(pk=reporter.pk).first()
+        existing = Report.objects.filter(
+            reporter=reporter, reported=reported, message=message, status=Report.Status.OPEN
+        ).first()
+        if existing is not None:
+            return _report_add_details(existing, details=report.details)
+        report.save()
     logger.info("report %s filed about user %s", report.pk, reported.pk)
     return report
+
+
+def _report_add_details(report, *, details):
+    if details and details not in report.details:
+        combined = f"{report.details}\n\n{details}" if report.details else details
+        if len(combined) <= REPORT_DETAILS_MAX_LENGTH:
+            report.details = combined
+            report.save(update_fields=["details"])
+    return report
+
+
+def reports_filed_anonymise(*, user):
+    """A leaving person's reports stay for the moderators, without them and what they wrote."""
+    Report.objects.filter(reporter=user).update(reporter=None, details="")
 
 
 def _resolve(reports, *, status, moderator):

@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from intch.htmx import render_in_place
+from intch.inputs import query_flag, query_int, query_text
 from messaging import selectors, services
 from messaging.forms import IntroForm, MessageForm, ReportForm
 from messaging.middleware import presence_passive
@@ -29,20 +30,13 @@ def _error_status(error):
     return 429 if getattr(error, "code", None) == services.RATE_LIMITED else 400
 
 
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 @login_required
 @require_GET
 def inbox(request):
     """Accepted conversations, latest activity first; search by name."""
-    query = request.GET.get("q", "").strip()
+    query = query_text(request.GET, "q")
     page = Paginator(selectors.inbox_for(user=request.user, query=query), INBOX_PAGE_SIZE).get_page(
-        request.GET.get("page")
+        query_int(request.GET, "page", minimum=1)
     )
     context = {"page": page, "query": query, "tab": "inbox"}
     if request.htmx and request.htmx.target == "conversation-list":
@@ -122,6 +116,7 @@ def _thread_context(request, conversation, *, form=None, before_id=None):
         "has_older": has_older,
         "oldest_id": page[0].pk if page else None,
         "newest_id": page[-1].pk if page else 0,
+        "showing_older": before_id is not None,
         "seen_id": selectors.seen_message_id(conversation=conversation, viewer=request.user),
         "form": form or MessageForm(),
         "viewer": request.user,
@@ -139,7 +134,7 @@ def thread(request, conversation_id):
     conversation = selectors.conversation_get_for_participant(
         user=request.user, conversation_id=conversation_id
     )
-    before_id = _int_or_none(request.GET.get("before"))
+    before_id = query_int(request.GET, "before", minimum=1)
     if before_id and request.htmx:
         page, has_older = selectors.messages_page(conversation=conversation, before_id=before_id)
         return render(
@@ -224,7 +219,7 @@ def mark_read(request, conversation_id):
     moved = services.message_mark_read(
         conversation=conversation,
         user=request.user,
-        through_message_id=_int_or_none(request.POST.get("message_id")),
+        through_message_id=query_int(request.POST, "message_id", minimum=1),
     )
     if request.htmx or "application/json" in request.headers.get("Accept", ""):
         return JsonResponse({"moved": moved})
@@ -239,9 +234,9 @@ def poll(request, conversation_id):
     conversation = selectors.conversation_get_for_participant(
         user=request.user, conversation_id=conversation_id
     )
-    after_id = _int_or_none(request.GET.get("after")) or 0
+    after_id = query_int(request.GET, "after", minimum=0) or 0
     new_messages = selectors.messages_after(conversation=conversation, after_id=after_id)
-    if request.GET.get("visible") == "1":
+    if query_flag(request.GET, "visible", on=("1",)):
         services.presence_touch(user_id=request.user.pk)
         if new_messages and conversation.status == Conversation.Status.ACCEPTED:
             services.message_mark_read(

@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from intch.inputs import CleanInputsForm
 from profiles import services
 from profiles.models import (
     Block,
@@ -49,7 +50,7 @@ def _plural(count, word, plural=None):
 # --- Forms ------------------------------------------------------------------------------
 
 
-class TagAdminForm(forms.ModelForm):
+class TagAdminForm(CleanInputsForm, forms.ModelForm):
     class Meta:
         model = Tag
         fields = ("name", "slug", "kind", "category", "status", "description")
@@ -83,7 +84,20 @@ class TagAdminForm(forms.ModelForm):
         return kind
 
 
-class TagAliasForm(forms.ModelForm):
+class CategoryAdminForm(CleanInputsForm, forms.ModelForm):
+    class Meta:
+        model = Category
+        fields = ("name", "slug", "description", "position")
+
+
+class ProfileAdminForm(CleanInputsForm, forms.ModelForm):
+    # The admin lists the fields it shows (ProfileAdmin.fieldsets).
+    class Meta:
+        model = Profile
+        fields = ("display_name", "headline", "bio", "city", "country")
+
+
+class TagAliasForm(CleanInputsForm, forms.ModelForm):
     class Meta:
         model = TagAlias
         fields = ("normalized_name",)
@@ -99,7 +113,7 @@ class TagAliasForm(forms.ModelForm):
         return normalized
 
 
-class TagMergeForm(forms.Form):
+class TagMergeForm(CleanInputsForm, forms.Form):
     target = forms.ModelChoiceField(
         queryset=Tag.objects.none(),
         label="Merge into",
@@ -121,7 +135,7 @@ class TagMergeForm(forms.Form):
         return f"{tag.name} ({', '.join(details)})"
 
 
-class TaxonomyImportForm(forms.Form):
+class TaxonomyImportForm(CleanInputsForm, forms.Form):
     file = forms.FileField(
         label="Taxonomy file",
         help_text="A .json or .csv file, at most 5 MB, as written by Export JSON or Export CSV. "
@@ -343,6 +357,7 @@ def _import_summary(filename, created):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
+    form = CategoryAdminForm
     list_display = ("name", "slug", "position", "tag_count", "description")
     list_editable = ("position",)
     prepopulated_fields = {"slug": ("name",)}
@@ -376,6 +391,7 @@ class TagAliasAdmin(admin.ModelAdmin):
 
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
+    form = ProfileAdminForm
     list_display = ("display_name", "email", "city", "country", "discoverable", "onboarded_at")
     list_filter = ("discoverable", "open_to_meet", ("onboarded_at", admin.EmptyFieldListFilter))
     list_select_related = ("user",)

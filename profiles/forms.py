@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from intch.forms import LongTextField
+from intch.inputs import CleanInputsForm
 from profiles.goals import GOAL_CHOICES
 from profiles.models import BIO_MAX_LENGTH, Profile
 from profiles.services import avatar_process
@@ -25,7 +26,7 @@ def _formfield(field, **kwargs):
     return field.formfield(**kwargs)
 
 
-class BasicsForm(forms.ModelForm):
+class BasicsForm(CleanInputsForm, forms.ModelForm):
     class Meta:
         model = Profile
         fields = BASIC_FIELDS
@@ -40,7 +41,7 @@ class BasicsForm(forms.ModelForm):
         self.fields["headline"].required = True
 
 
-class GoalsForm(forms.Form):
+class GoalsForm(CleanInputsForm, forms.Form):
     goals = forms.MultipleChoiceField(
         choices=GOAL_CHOICES,
         widget=forms.CheckboxSelectMultiple,
@@ -55,7 +56,7 @@ class GoalsForm(forms.Form):
     )
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(CleanInputsForm, forms.ModelForm):
     goals = GoalsForm.base_fields["goals"]
     avatar_upload = forms.FileField(
         required=False,
@@ -104,7 +105,7 @@ class ProfileForm(forms.ModelForm):
         return url
 
 
-class AccountDeleteForm(forms.Form):
+class AccountDeleteForm(CleanInputsForm, forms.Form):
     password = forms.CharField(
         label="Your password",
         strip=False,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
+from intch.inputs import clean_line
 from profiles.goals import GOAL_LABELS, bits_to_goals
 
 TAG_NAME_MAX_LENGTH = 50
@@ -19,8 +20,12 @@ BIO_MAX_LENGTH = 2000
 
 
 def normalise_tag_name(name):
-    """Fold case, hyphens, underscores and spaces: 'Machine-Learning' -> 'machine learning'."""
-    folded = unicodedata.normalize("NFKC", name or "").casefold()
+    """Fold case, hyphens, underscores and spaces: 'Machine-Learning' -> 'machine learning'.
+
+    Control and invisible characters go too (intch.inputs.clean_line), so a typed name with a
+    NUL in it is simply unknown, never a database error.
+    """
+    folded = unicodedata.normalize("NFKC", clean_line(name)).casefold()
     folded = re.sub(r"[\s_\-]+", " ", folded)
     return folded.strip()
 

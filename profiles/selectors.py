@@ -175,56 +175,125 @@ def categories_with_counts():
     return Category.objects.annotate(tag_count=Count("tags")).order_by("position", "name")
 
 
-def profile_export(*, user):
-    """Everything intch holds about a person, as plain data for a JSON download."""
-    profile = Profile.objects.filter(user=user).first()
-    data = {
-        "account": {
-            "email": user.email,
-            "date_joined": user.date_joined.isoformat(),
-            "last_login": user.last_login.isoformat() if user.last_login else None,
-            "email_addresses": [
-                {"email": address.email, "verified": address.verified, "primary": address.primary}
-                for address in user.emailaddress_set.all()
-            ],
-        },
-        "profile": None,
-        "blocked_people": [
-            {
-                "profile_id": getattr(getattr(block.blocked, "profile", None), "pk", None),
-                "since": block.created_at.isoformat(),
-            }
-            for block in Block.objects.filter(blocker=user).select_related("blocked__profile")
-        ],
+# --- The data export (intch.personal_data; registered in profiles/apps.py) ---------------------
+
+
+def _when(moment):
+    return moment.isoformat() if moment else None
+
+
+def account_export(*, user):
+    """The account itself: login address and dates."""
+    return {
+        "email": user.email,
+        "date_joined": _when(user.date_joined),
+        "last_login": _when(user.last_login),
     }
-    if profile is not None:
-        data["profile"] = {
-            "display_name": profile.display_name,
-            "headline": profile.headline,
-            "bio": profile.bio,
-            "city": profile.city,
-            "country": profile.country,
-            "current_role": profile.current_role,
-            "company": profile.company,
-            "industry": profile.industry,
-            "linkedin_url": profile.linkedin_url,
-            "website_url": profile.website_url,
-            "avatar": profile.avatar.url if profile.avatar else None,
-            "goals": profile.goals,
-            "open_to_meet": profile.open_to_meet,
-            "discoverable": profile.discoverable,
-            "email_notifications": profile.email_notifications,
-            "created_at": profile.created_at.isoformat(),
-            "updated_at": profile.updated_at.isoformat(),
-            "interests": [
-                {"name": tag.name, "status": tag.status} for tag in profile.interests.all()
-            ],
-            "values": [{"name": tag.name, "status": tag.status} for tag in profile.values.all()],
+
+
+def email_addresses_export(*, user):
+    """The person's email addresses and which are verified."""
+    return [
+        {"email": address.email, "verified": address.verified, "primary": address.primary}
+        for address in user.emailaddress_set.order_by("pk")
+    ]
+
+
+def profile_export(*, user):
+    """The profile: every field the person filled in, their goals, interests and values."""
+    profile = Profile.objects.filter(user=user).first()
+    if profile is None:
+        return None
+    return {
+        "display_name": profile.display_name,
+        "headline": profile.headline,
+        "bio": profile.bio,
+        "city": profile.city,
+        "country": profile.country,
+        "current_role": profile.current_role,
+        "company": profile.company,
+        "industry": profile.industry,
+        "linkedin_url": profile.linkedin_url,
+        "website_url": profile.website_url,
+        "avatar": profile.avatar.url if profile.avatar else None,
+        "goals": profile.goals,
+        "open_to_meet": profile.open_to_meet,
+        "discoverable": profile.discoverable,
+        "email_notifications": profile.email_notifications,
+        "onboarded_at": _when(profile.onboarded_at),
+        "created_at": _when(profile.created_at),
+        "updated_at": _when(profile.updated_at),
+        "interests": [{"name": tag.name, "status": tag.status} for tag in profile.interests.all()],
+        "values": [{"name": tag.name, "status": tag.status} for tag in profile.values.all()],
+    }
+
+
+def blocks_export(*, user):
+    """The people this person blocked (who blocked them is the other people's business)."""
+    return [
+        {
+            "profile_id": getattr(getattr(block.blocked, "profile", None), "pk", None),
+            "since": _when(block.created_at),
         }
-    from matching.selectors import matches_export
+        for block in Block.objects.filter(blocker=user)
+        .select_related("blocked__profile")
+        .order_by("created_at", "pk")
+    ]
 
-    data["matches"] = matches_export(user=user)
-    from messaging.selectors import messages_export
 
-    data["conversations"] = messages_export(user=user)
-    return data
+def tag_proposals_export(*, user):
+    """Interests and values this person proposed, with where each stands."""
+    return [
+        {
+            "name": tag.name,
+            "kind": tag.kind,
+            "status": tag.status,
+            "proposed_at": _when(tag.created_at),
+        }
+        for tag in Tag.objects.filter(proposed_by=user).order_by("created_at", "pk")
+    ]
+
+
+def sessions_export(*, user):
+    """Where the person is logged in (allauth's user sessions)."""
+    from allauth.usersessions.models import UserSession
+
+    return [
+        {
+            "started_at": _when(session.created_at),
+            "last_seen_at": _when(session.last_seen_at),
+            "ip_address": session.ip,
+            "browser": session.user_agent,
+        }
+        for session in UserSession.objects.filter(user=user).order_by("created_at", "pk")
+    ]
+
+
+def authenticators_export(*, user):
+    """The two-factor methods set up (their secrets stay out of the file)."""
+    from allauth.mfa.models import Authenticator
+
+    return [
+        {
+            "type": authenticator.type,
+            "created_at": _when(authenticator.created_at),
+            "last_used_at": _when(authenticator.last_used_at),
+        }
+        for authenticator in Authenticator.objects.filter(user=user).order_by("pk")
+    ]
+
+
+def social_accounts_export(*, user):
+    """Accounts of other sites linked for logging in, with what they told us."""
+    from allauth.socialaccount.models import SocialAccount
+
+    return [
+        {
+            "provider": account.provider,
+            "uid": account.uid,
+            "linked_at": _when(account.date_joined),
+            "last_login": _when(account.last_login),
+            "data": account.extra_data,
+        }
+        for account in SocialAccount.objects.filter(user=user).order_by("pk")
+    ]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from intch.inputs import clean_line
 from profiles.goals import goals_to_bits
 from profiles.models import (
     TAG_NAME_MAX_LENGTH,
@@ -189,7 +190,7 @@ def tag_resolve(*, name, kind):
 
 def tag_propose(*, name, kind, user):
     """A person proposes a tag the taxonomy lacks: it is pending until an admin approves it."""
-    name = " ".join((name or "").split())
+    name = clean_line(name)
     if not name:
         raise ValidationError("Type a name for the new tag.")
     if len(name) > TAG_NAME_MAX_LENGTH:
@@ -305,7 +306,13 @@ def block_delete(*, blocker, blocked):
 
 
 def account_delete(*, user):
-    """Delete an account and everything tied to it (profile, taggings, avatar)."""
+    """Delete an account and everything tied to it, as intch.personal_data declares.
+
+    Every session of the account ends (other devices too), every app's eraser runs, then the
+    account's row goes and the database deletes or anonymises what refers to it.
+    """
+    from intch import personal_data
+
     profile = Profile.objects.filter(user=user).first()
     avatar_name = profile.avatar.name if profile and profile.avatar else ""
     storage = profile.avatar.storage if profile else None
@@ -313,10 +320,27 @@ def account_delete(*, user):
     with transaction.atomic():
         _unread_counts_changed(user_ids=(user_id,), partners=True)
         _shown_to_others_changed(user_id=user_id)
+        personal_data.erase(user=user)
         get_user_model().objects.filter(pk=user_id).delete()
         _matches_changed(user_id=user_id)
     if avatar_name:
         transaction.on_commit(lambda: storage.delete(avatar_name))
+
+
+def sessions_end(*, user):
+    """Log the person out everywhere: every session allauth tracks for them ends."""
+    from allauth.usersessions.models import UserSession
+
+    for session in UserSession.objects.filter(user=user):
+        session.end()
+
+
+def tag_proposals_forget(*, user):
+    """A leaving person's proposals that never made it into the taxonomy go with them.
+
+    Approved ones stay in the taxonomy (without their name: the foreign key is SET_NULL).
+    """
+    Tag.objects.filter(proposed_by=user).exclude(status=Tag.Status.APPROVED).delete()
 
 
 # --- Taxonomy curation ---------------------------------------------------------------
@@ -419,7 +443,7 @@ def taxonomy_import(*, data):
         used_slugs = set(Tag.objects.values_list("slug", flat=True))
         new_tags, pending_aliases = [], []
         for number, row in enumerate(data["tags"], start=1):
-            name = " ".join(str(row.get("name") or "").split())
+            name = clean_line(str(row.get("name") or ""))
             if not name:
                 raise ValidationError(f"Tag {number} has no name.")
             if len(name) > TAG_NAME_MAX_LENGTH:

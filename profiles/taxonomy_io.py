@@ -37,6 +37,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Prefetch
 from django.utils.text import slugify
 
+from intch.inputs import clean_line
 from profiles.models import TAG_NAME_MAX_LENGTH, Category, Tag, TagAlias, normalise_tag_name
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -272,7 +273,7 @@ def _checked(data):
     """Normalise blanks to defaults and refuse what the database could not store."""
     categories, slugs = [], set()
     for number, row in enumerate(data["categories"], start=1):
-        name = " ".join(str(row.get("name") or "").split())
+        name = clean_line(str(row.get("name") or ""))
         label = f"Category {number}" + (f" (“{name}”)" if name else "")
         if not name:
             raise ValidationError(f"{label} has no name.")
@@ -284,7 +285,7 @@ def _checked(data):
                 f"{label} has an invalid slug “{slug[:90]}” (lowercase letters, digits and "
                 f"hyphens, at most {SLUG_MAX_LENGTH})."
             )
-        description = str(row.get("description") or "")
+        description = clean_line(str(row.get("description") or ""))
         if len(description) > DESCRIPTION_MAX_LENGTH:
             raise ValidationError(
                 f"{label} has a description longer than {DESCRIPTION_MAX_LENGTH} characters."
@@ -300,7 +301,7 @@ def _checked(data):
     tags = []
     labels = data.get("labels")
     for number, row in enumerate(data["tags"], start=1):
-        name = " ".join(str(row.get("name") or "").split())
+        name = clean_line(str(row.get("name") or ""))
         label = labels[number - 1] if labels else f"Tag {number}"
         if name:
             label += f" (“{name[:60]}”)"
@@ -319,7 +320,7 @@ def _checked(data):
                 f"{label} has an unknown status “{status}” (use {', '.join(Tag.Status.values)})."
             )
         category = row.get("category") or ""
-        description = row.get("description") or ""
+        description = clean_line(str(row.get("description") or ""))
         if len(description) > DESCRIPTION_MAX_LENGTH:
             raise ValidationError(
                 f"{label} has a description longer than {DESCRIPTION_MAX_LENGTH} characters."

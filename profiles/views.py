@@ -15,9 +15,12 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from intch import personal_data
+from intch.inputs import query_choice, query_flag, query_int, query_text, query_texts
 from profiles import selectors, services
 from profiles.forms import AccountDeleteForm, BasicsForm, GoalsForm, ProfileForm
 from profiles.models import Tag
@@ -29,6 +32,10 @@ ONBOARDING_STEPS = (
     ("goals", "Goals"),
 )
 STEP_NAMES = [name for name, _ in ONBOARDING_STEPS]
+# The picker's buttons, each a POST parameter; none of them (Enter in a plain form) saves.
+PICKER_ACTIONS = ("add", "propose", "remove", "search")
+# Typed tag names: longer than any tag or alias, so a longer one is simply unknown.
+TAG_TEXT_MAX_LENGTH = 100
 
 
 def _profile(request):
@@ -36,6 +43,7 @@ def _profile(request):
 
 
 @login_required
+@require_GET
 def me(request):
     """The signed-in person's own profile, pending proposals included."""
     profile = _profile(request)
@@ -52,6 +60,7 @@ def me(request):
 
 
 @login_required
+@require_GET
 def detail(request, profile_id):
     """Another person's profile; hidden, blocked or absent people are a 404."""
     profile = selectors.profile_get_visible(viewer=request.user, profile_id=profile_id)
@@ -104,26 +113,35 @@ def _tag_picker(request, *, profile, kind, template, context, on_saved):
     lose what the person chose; only Save writes to the profile.
     """
     relation = profile.interests if kind == Tag.Kind.INTEREST else profile.values
-    error, suggestions, query = "", [], ""
+    error, suggestions, query, action = "", [], "", None
     if request.method == "POST":
-        selected = _tags_from_names(request.POST.getlist("tags"), kind=kind, user=request.user)
-        query = request.POST.get("q", "").strip()
+        limits = services.INTEREST_LIMITS if kind == Tag.Kind.INTEREST else services.VALUE_LIMITS
+        # Past twice the most one may choose, more names only cost queries: the count is
+        # refused at Save all the same.
+        names = query_texts(
+            request.POST, "tags", max_length=TAG_TEXT_MAX_LENGTH, max_items=2 * limits[1]
+        )
+        selected = _tags_from_names(names, kind=kind, user=request.user)
+        query = query_text(request.POST, "q", max_length=TAG_TEXT_MAX_LENGTH)
+        action = next((name for name in PICKER_ACTIONS if name in request.POST), None)
         try:
-            if "add" in request.POST:
-                tag = services.tag_resolve(name=request.POST["add"], kind=kind)
+            if action == "add":
+                name = query_text(request.POST, "add", max_length=TAG_TEXT_MAX_LENGTH)
+                tag = services.tag_resolve(name=name, kind=kind)
                 if tag is None or not (tag.is_approved or tag.proposed_by_id == request.user.pk):
-                    raise ValidationError(f"“{request.POST['add'][:60]}” is not in the list.")
+                    raise ValidationError(f"“{name[:60]}” is not in the list.")
                 if tag not in selected:
                     selected.append(tag)
                 query = ""
-            elif "propose" in request.POST:
+            elif action == "propose":
                 tag = services.tag_propose(name=query, kind=kind, user=request.user)
                 if tag not in selected:
                     selected.append(tag)
                 query = ""
-            elif "remove" in request.POST:
-                selected = [tag for tag in selected if tag.name != request.POST["remove"]]
-            elif "search" in request.POST:
+            elif action == "remove":
+                removed = query_text(request.POST, "remove", max_length=TAG_TEXT_MAX_LENGTH)
+                selected = [tag for tag in selected if tag.name != removed]
+            elif action == "search":
                 suggestions = selectors.tag_suggestions(
                     kind=kind, query=query, user=request.user, exclude_ids=[t.pk for t in selected]
                 )
@@ -147,7 +165,7 @@ def _tag_picker(request, *, profile, kind, template, context, on_saved):
         "selected": selected,
         "query": query,
         "suggestions": suggestions,
-        "can_propose": bool(query) and exact is None and "search" in request.POST,
+        "can_propose": bool(query) and exact is None and action == "search",
         "error": error,
         "limits": services.INTEREST_LIMITS if kind == Tag.Kind.INTEREST else services.VALUE_LIMITS,
         "categories": selectors.tags_by_category(kind=kind),
@@ -201,6 +219,7 @@ def _saved(request, text):
 
 
 @login_required
+@require_GET
 def onboarding(request):
     """Send the person to the first step they have not finished."""
     profile = _profile(request)
@@ -284,9 +303,9 @@ def onboarding_step(request, step):
 
 
 @login_required
+@require_GET
 def tag_index(request):
-    kind = request.GET.get("kind")
-    kind = kind if kind in Tag.Kind.values else Tag.Kind.INTEREST
+    kind = query_choice(request.GET, "kind", Tag.Kind.values, default=Tag.Kind.INTEREST)
     return render(
         request,
         "profiles/tag_index.html",
@@ -295,23 +314,24 @@ def tag_index(request):
 
 
 @login_required
+@require_GET
 def tag_detail(request, slug):
     """“People into Climate tech”: discoverable people who have this tag."""
     from django.core.paginator import Paginator
 
     tag = selectors.tag_get_browsable(slug=slug)
     people = Paginator(selectors.people_with_tag(tag=tag, viewer=request.user), 24)
-    page = people.get_page(request.GET.get("page"))
+    page = people.get_page(query_int(request.GET, "page", minimum=1))
     return render(request, "profiles/tag_detail.html", {"tag": tag, "page": page})
 
 
 @login_required
+@require_GET
 def tag_suggest(request):
     """Type-ahead for tags: a small list of chips (used by filters and pickers)."""
-    kind = request.GET.get("kind")
-    kind = kind if kind in Tag.Kind.values else Tag.Kind.INTEREST
+    kind = query_choice(request.GET, "kind", Tag.Kind.values, default=Tag.Kind.INTEREST)
     suggestions = selectors.tag_suggestions(
-        kind=kind, query=request.GET.get("q", "")[:60], user=request.user
+        kind=kind, query=query_text(request.GET, "q", max_length=60), user=request.user
     )
     return render(request, "profiles/partials/_tag_suggestions.html", {"suggestions": suggestions})
 
@@ -320,6 +340,7 @@ def tag_suggest(request):
 
 
 @login_required
+@require_GET
 def settings_page(request):
     from profiles.models import Block
 
@@ -335,18 +356,20 @@ def settings_notifications(request):
     services.profile_update(
         profile=profile,
         data={
-            "email_notifications": request.POST.get("email_notifications") == "on",
-            "discoverable": request.POST.get("discoverable") == "on",
+            "email_notifications": query_flag(request.POST, "email_notifications"),
+            "discoverable": query_flag(request.POST, "discoverable"),
         },
     )
     messages.success(request, "Your settings are saved.")
     return redirect("profiles:settings")
 
 
+@never_cache  # Cache-Control: no-store, so no shared cache or browser keeps a copy
 @login_required
+@require_GET
 def export(request):
     """Download everything intch holds about you as one JSON file."""
-    data = selectors.profile_export(user=request.user)
+    data = {"exported_at": timezone.now().isoformat(), **personal_data.export(user=request.user)}
     response = HttpResponse(
         json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
     )
@@ -366,7 +389,10 @@ def account_delete(request):
         messages.success(request, "Your account and everything in it are deleted. Goodbye!")
         return redirect("home")
     return render(
-        request, "profiles/account_delete.html", {"form": form}, status=400 if form.errors else 200
+        request,
+        "profiles/account_delete.html",
+        {"form": form, "kept": personal_data.kept_after_deletion(user=request.user)},
+        status=400 if form.errors else 200,
     )
 
 

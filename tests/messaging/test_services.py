@@ -214,7 +214,7 @@ def test_new_requests_per_day_are_limited(settings, alice):
         services.conversation_start(sender=alice, recipient=people[2], text="Hi")
 
     assert services.RATE_LIMITED in _codes(limited.value)
-    assert "2 new requests today" in limited.value.messages[0]
+    assert "2 new requests in the last 24 hours" in limited.value.messages[0]
     assert Conversation.objects.count() == 2
 
 
@@ -229,7 +229,7 @@ def test_messages_per_minute_are_limited(settings, alice, bob):
     services.message_send(conversation=conversation, sender=bob, body="Bob has his own limit")
 
     assert services.RATE_LIMITED in _codes(limited.value)
-    assert "Please wait a moment" in limited.value.messages[0]
+    assert "Please wait 1 minute" in limited.value.messages[0]
 
 
 # --- Nothing lost, nothing doubled -----------------------------------------------------------
@@ -371,12 +371,12 @@ def test_a_suspended_person_vanishes_from_conversations(alice, bob):
 
 
 def test_the_data_export_includes_conversations_and_messages(alice, bob):
-    from profiles.selectors import profile_export
+    from intch.personal_data import export
 
     conversation = conversation_between(alice, bob, text="Intro")
     services.message_send(conversation=conversation, sender=bob, body="Reply")
 
-    exported = profile_export(user=alice)["conversations"]
+    exported = export(user=alice)["conversations"]
 
     assert len(exported) == 1
     assert exported[0]["with"]["name"] == "Bob Baker"
@@ -478,6 +478,24 @@ def test_a_request_gets_its_own_email(alice, bob):
     assert mail.outbox[0].subject == "Alice Archer would like to connect with you on intch"
 
 
+def test_a_name_with_a_line_break_stored_long_ago_never_stops_an_email(alice, bob):
+    """Names are one line since intch.inputs; one stored earlier still gets its email out."""
+    from profiles.models import Profile
+
+    Profile.objects.filter(user=alice).update(display_name="Evil\r\nBcc: victim@example.com")
+    conversation = services.conversation_start(sender=alice, recipient=bob, text="Hi").conversation
+
+    outcome = services.notification_send_if_due(
+        conversation_id=conversation.pk, recipient_id=bob.pk
+    )
+
+    assert outcome == "sent"
+    email = mail.outbox[0]
+    assert email.subject == "Evil Bcc: victim@example.com would like to connect with you on intch"
+    assert email.recipients() == [bob.email]
+    assert "Bcc" not in {name for name, _ in email.message().items()}
+
+
 def test_unsubscribe_tokens_name_their_person_and_resist_forgery(alice):
     token = services.unsubscribe_token(user=alice)
 
@@ -506,13 +524,37 @@ def test_a_report_goes_to_the_queue(alice, bob):
         services.report_create(reporter=bob, reported=alice, reason="not-a-reason")
 
 
+def test_a_report_filed_twice_while_open_is_one_report_with_both_details(alice, bob):
+    conversation = conversation_between(alice, bob)
+    message = services.message_send(conversation=conversation, sender=alice, body="Buy now!")
+    first = services.report_create(
+        reporter=bob, reported=alice, message=message, reason="spam", details="ads"
+    )
+
+    again = services.report_create(
+        reporter=bob, reported=alice, message=message, reason="spam", details="ads"
+    )
+    more = services.report_create(
+        reporter=bob, reported=alice, message=message, reason="spam", details="and links"
+    )
+    about_the_person = services.report_create(reporter=bob, reported=alice, reason="fake")
+
+    assert again.pk == more.pk == first.pk != about_the_person.pk
+    assert Report.objects.get(pk=first.pk).details == "ads\n\nand links"
+    # Once the moderators closed it, a new report is a new one.
+    services.reports_dismiss(reports=[first], moderator=complete_profile().user)
+    later = services.report_create(reporter=bob, reported=alice, message=message, reason="spam")
+    assert later.pk != first.pk
+    assert Report.objects.count() == 3
+
+
 def test_moderators_dismiss_warn_or_suspend(
     alice, bob, tasks_inline, django_capture_on_commit_callbacks
 ):
     staff = complete_profile().user
     reports = [
-        services.report_create(reporter=bob, reported=alice, reason=Report.Reason.SPAM)
-        for _ in range(3)
+        services.report_create(reporter=reporter, reported=alice, reason=Report.Reason.SPAM)
+        for reporter in (bob, complete_profile().user, complete_profile().user)
     ]
 
     services.reports_dismiss(reports=[reports[0]], moderator=staff)

@@ -239,7 +239,7 @@ def test_the_compose_form_says_when_the_daily_limit_is_reached(settings, member_
     )
 
     assert response.status_code == 429
-    assert "the most for one day" in response.content.decode()
+    assert "in the last 24 hours, the most we allow" in response.content.decode()
 
 
 def test_you_cannot_message_yourself(member_client):
@@ -326,7 +326,7 @@ def test_a_rate_limited_message_is_kept_in_the_box_with_a_clear_429(
     htmx = member_client.post(url, {"body": "third"}, headers={"HX-Request": "true"})
 
     assert plain.status_code == 429
-    assert "Please wait a moment" in plain.content.decode()
+    assert "Please wait 1 minute" in plain.content.decode()
     assert "second, please keep me</textarea>" in plain.content.decode()
     # htmx shows it above the box: a 200 aimed there (a 4xx would not be swapped in).
     assert htmx.status_code == 200
@@ -414,6 +414,16 @@ def test_reporting_a_person_without_blocking(member_client, partner):
     report = Report.objects.get()
     assert (report.reported, report.message) == (partner.user, None)
     assert not Block.objects.exists()
+
+
+def test_a_report_form_sent_twice_files_one_report(member_client, partner):
+    url = reverse("messaging:report_person", kwargs={"profile_id": partner.pk})
+
+    first = member_client.post(url, {"reason": "fake", "details": "Not a real person"})
+    second = member_client.post(url, {"reason": "fake", "details": "Not a real person"})
+
+    assert first.status_code == second.status_code == 302
+    assert Report.objects.filter(reporter=member_client.profile.user).count() == 1
 
 
 # --- Unsubscribe -----------------------------------------------------------------------------

@@ -67,7 +67,9 @@ def test_people_with_tag_lists_only_visible_people(db):
 
 def test_export_holds_profile_tags_and_goals(db):
     profile = complete_profile(goals=["hire", "invest"], headline="Founder at Tidal")
-    data = selectors.profile_export(user=profile.user)
+    from intch import personal_data
+
+    data = personal_data.export(user=profile.user)
     assert data["account"]["email"] == profile.user.email
     assert data["profile"]["headline"] == "Founder at Tidal"
     assert data["profile"]["goals"] == ["hire", "invest"]

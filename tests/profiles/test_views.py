@@ -133,6 +133,38 @@ def test_edit_profile_error_keeps_everything_typed(member_client):
     assert 'data-maxlength="2000"' in body and ' maxlength="2000"' not in body
 
 
+def test_a_name_is_one_line_of_visible_text(member_client):
+    """Line breaks and control characters become spaces; invisible characters are no name."""
+    profile = member_client.profile
+    url = reverse("profiles:edit")
+    form = {"headline": "Kept", "goals": ["hire"], "bio": "Line one\r\nLine two\x00"}
+
+    saved = member_client.post(url, {**form, "display_name": "Grace\r\nBcc: x@example.com\x07"})
+    profile.refresh_from_db()
+    invisible = member_client.post(url, {**form, "display_name": "\u200b\u200d\ufeff \u2060"})
+
+    assert saved.status_code == 302
+    assert (profile.display_name, profile.bio) == ("Grace Bcc: x@example.com", "Line one\nLine two")
+    assert invisible.status_code == 200
+    assert "This field is required." in invisible.content.decode()
+    profile.refresh_from_db()
+    assert profile.display_name == "Grace Bcc: x@example.com"
+
+
+def test_read_only_pages_refuse_a_post(member_client, stranger_client):
+    tag = member_client.profile.interests.first()
+    for url in (
+        reverse("profiles:me"),
+        reverse("profiles:detail", kwargs={"profile_id": stranger_client.profile.pk}),
+        reverse("profiles:tag_index"),
+        reverse("profiles:tag_detail", kwargs={"slug": tag.slug}),
+        reverse("profiles:tag_suggest"),
+        reverse("profiles:settings"),
+        reverse("profiles:export"),
+    ):
+        assert member_client.post(url).status_code == 405, url
+
+
 def test_fake_image_upload_is_refused_on_the_form(member_client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

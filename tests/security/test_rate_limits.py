@@ -1,7 +1,8 @@
 """Rate limits under a burst: nothing past the limit is saved or sent, and people are told.
 
 Log in, sign up and password reset are allauth's limits (kept in the cache, so shared by every
-web process through Redis in services mode); intros and messages are messaging/services.py's.
+web process through Redis in services mode); intros and messages use intch/ratelimit.py, whose
+clock these tests step themselves (`stepped_clock`), so they pass at any wall-clock time.
 """
 
 import threading
@@ -145,23 +146,34 @@ def _kinds(events, kind):
     return [event for _, event in events if event.get("kind") == kind]
 
 
+def _intro(client, person, text):
+    return client.post(
+        reverse("messaging:start", kwargs={"profile_id": person.pk}),
+        {"text": text, "client_token": str(uuid.uuid4())},
+    )
+
+
 def test_a_burst_of_intros_stops_at_the_daily_limit(
-    settings, member_client, pushed, tasks_inline, django_capture_on_commit_callbacks
+    settings,
+    member_client,
+    pushed,
+    tasks_inline,
+    django_capture_on_commit_callbacks,
+    stepped_clock,
 ):
     settings.MESSAGING_INTRO_REQUESTS_PER_DAY = 3
-    people = [complete_profile() for _ in range(5)]
+    people = [complete_profile() for _ in range(6)]
 
     with django_capture_on_commit_callbacks(execute=True):
-        responses = [
-            member_client.post(
-                reverse("messaging:start", kwargs={"profile_id": person.pk}),
-                {"text": f"Hello {n}, shall we talk?", "client_token": str(uuid.uuid4())},
-            )
-            for n, person in enumerate(people)
-        ]
+        responses = []
+        for n, person in enumerate(people[:5]):
+            responses.append(_intro(member_client, person, f"Hello {n}, shall we talk?"))
+            stepped_clock.step(0.1)  # the last two go out after midnight: still refused
 
     assert [response.status_code for response in responses] == [302] * 3 + [429] * 2
-    assert "You have sent 3 new requests today" in responses[-1].content.decode()
+    page = responses[-1].content.decode()
+    assert "You have sent 3 new requests in the last 24 hours" in page
+    assert "You can send the next one in about 24 hours" in page
     assert "Hello 4, shall we talk?" in responses[-1].content.decode(), "the text is kept"
     me = member_client.profile.user
     assert Conversation.objects.filter(initiator=me).count() == 3
@@ -170,11 +182,19 @@ def test_a_burst_of_intros_stops_at_the_daily_limit(
     told = {address for email in mail.outbox for address in email.to}
     assert told <= {person.user.email for person in people[:3]}
     assert not told & {person.user.email for person in people[3:]}
+    # A day after the first one, the next request goes out.
+    stepped_clock.step(24 * 60 * 60 - 0.4)
+    assert _intro(member_client, people[5], "A day later").status_code == 302
 
 
 def test_a_burst_of_messages_stops_at_the_per_minute_limit(
-    settings, member_client, pushed, django_capture_on_commit_callbacks
+    settings, member_client, pushed, django_capture_on_commit_callbacks, stepped_clock
 ):
+    """Five messages in the last 0.2 s of a minute, then more in the next one: refused.
+
+    Fixed clock windows let this burst through twice (10 messages in one second); the
+    sliding window lets the sixth go only a minute after the first.
+    """
     settings.MESSAGING_MESSAGES_PER_MINUTE = 5
     partner = complete_profile()
     conversation = conversation_between(partner.user, member_client.profile.user)
@@ -182,28 +202,41 @@ def test_a_burst_of_messages_stops_at_the_per_minute_limit(
     send = reverse("messaging:send", kwargs={"conversation_id": conversation.pk})
     me = member_client.profile.user
 
-    with django_capture_on_commit_callbacks(execute=True):
-        plain = [
-            member_client.post(send, {"body": f"Message {n}", "client_token": str(uuid.uuid4())})
-            for n in range(7)
-        ]
-        htmx = member_client.post(
-            send, {"body": "One more", "client_token": str(uuid.uuid4())}, HTTP_HX_REQUEST="true"
+    def post(body, **headers):
+        response = member_client.post(
+            send, {"body": body, "client_token": str(uuid.uuid4())}, **headers
         )
+        stepped_clock.step(0.03)
+        return response
+
+    first_sent = stepped_clock.now
+    with django_capture_on_commit_callbacks(execute=True):
+        plain = [post(f"Message {n}") for n in range(5)]  # :59.80 to :59.92
+        stepped_clock.step(0.2)  # the wall clock's minute turns
+        plain += [post(f"Message {n}") for n in range(5, 7)]
+        htmx = post("One more", HTTP_HX_REQUEST="true")
 
     assert [response.status_code for response in plain] == [302] * 5 + [429] * 2
-    assert "Please wait a moment" in plain[-1].content.decode()
+    assert "Please wait 1 minute before sending the next one" in plain[-1].content.decode()
+    assert "Message 6" in plain[-1].content.decode(), "the text is kept"
     # Under htmx the refusal shows above the message box (intch/htmx.py: a 200 aimed there).
     assert (htmx.status_code, htmx["HX-Retarget"]) == (200, "#composer-errors")
-    assert "Please wait a moment" in htmx.content.decode()
+    assert "Please wait" in htmx.content.decode()
     assert Message.objects.filter(sender=me).count() == 5
     assert len(_kinds(pushed, "message")) == 5
     # The other person is not limited by it.
     services.message_send(conversation=conversation, sender=partner.user, body="My turn")
+    # A minute after the first message, one more goes; the rest of the minute is still full.
+    stepped_clock.now = first_sent + 60.01
+    later = [
+        member_client.post(send, {"body": body, "client_token": str(uuid.uuid4())}).status_code
+        for body in ("Later", "Later again")
+    ]
+    assert later == [302, 429]
 
 
 def test_the_counter_holds_under_a_concurrent_burst(settings):
-    """Many requests at the same moment: exactly `limit` get through (atomic cache counter)."""
+    """Many requests at the same moment: exactly `limit` get through (an atomic limit)."""
     limit, attempts = 10, 40
     allowed, refused = [], []
     start = threading.Barrier(8)

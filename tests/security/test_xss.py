@@ -436,3 +436,25 @@ def test_actions_never_send_people_to_another_site(member_client, next_url):
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("matching:list")
+
+
+def test_a_browser_name_is_shown_as_text_on_the_devices_page_and_in_the_admin(staff_client):
+    """The sessions page (and its admin) shows each device's User-Agent, which its sender wrote."""
+    from tests.factories import PASSWORD
+
+    person = complete_profile()
+    for payload in PAYLOADS[:6]:
+        Client(HTTP_USER_AGENT=payload).post(
+            reverse("account_login"), {"login": person.user.email, "password": PASSWORD}
+        )
+    owner = Client(HTTP_USER_AGENT=PAYLOADS[6])
+    owner.post(reverse("account_login"), {"login": person.user.email, "password": PASSWORD})
+
+    pages = [
+        owner.get(reverse("usersessions_list")),
+        staff_client.get(reverse("admin:usersessions_usersession_changelist")),
+    ]
+
+    assert [response.status_code for response in pages] == [200, 200]
+    assert PAYLOADS[0] in scan_html(pages[0].content.decode())[1], "the payload is on the page"
+    assert [html_problems(response.content.decode()) for response in pages] == [[], []]

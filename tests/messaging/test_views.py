@@ -331,7 +331,7 @@ def test_a_rate_limited_message_is_kept_in_the_box_with_a_clear_429(
     # htmx shows it above the box: a 200 aimed there (a 4xx would not be swapped in).
     assert htmx.status_code == 200
     assert htmx["HX-Retarget"] == "#composer-errors"
-    assert "Please wait a moment" in htmx.content.decode()
+    assert "Please wait 1 minute" in htmx.content.decode()
 
 
 def test_older_messages_load_on_demand(settings, member_client, partner, conversation):

@@ -40,6 +40,7 @@ _NEXT = {"next": "/matches/?goal=find_job"}
 
 PARAMS = {
     "home": GET_ONLY,
+    "home:index": GET_ONLY,
     "healthz": GET_ONLY,
     # --- profiles ---
     "profiles:me": GET_ONLY,

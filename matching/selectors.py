@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from matching.models import Match, MatchRun, MatchState, Pass, Saved
 from profiles.goals import GOALS
-from profiles.models import Block, Tag, TagAlias, TaggedInterest, TaggedValue, normalise_tag_name
-from profiles.selectors import tag_suggestions
+from profiles.models import Block, Tag, TaggedInterest, TaggedValue
+from profiles.selectors import tag_lookup, tag_suggestions
 
 SORT_BEST = "best"
 SORT_NEWEST = "newest"
@@ -207,45 +207,10 @@ def pass_get(*, user, profile_id):
     return passed.passed.profile if passed else None
 
 
-def _alias_tag_ids(**lookup):
-    return TagAlias.objects.filter(**lookup).values("tag_id")
-
-
 def filter_tag_lookup(*, text, limit=TAG_SUGGESTION_LIMIT):
     """The approved tag a filter names (by slug, name or alias) and, when there is none, the
-    tags whose name or alias contains the text, best first: (tag or None, suggestions).
-
-    One query either way, so a mistyped tag costs the page nothing extra.
-    """
-    text = (text or "").strip()
-    normalized = normalise_tag_name(text)
-    if not normalized:
-        return None, []
-    alias_exact = Exists(TagAlias.objects.filter(tag_id=OuterRef("pk"), normalized_name=normalized))
-    tags = list(
-        Tag.objects.filter(status=Tag.Status.APPROVED)
-        .filter(
-            Q(slug=text)
-            | Q(normalized_name__contains=normalized)
-            | Q(pk__in=_alias_tag_ids(normalized_name__contains=normalized))
-        )
-        .annotate(
-            slug_exact=ExpressionWrapper(Q(slug=text), output_field=BooleanField()),
-            name_exact=ExpressionWrapper(
-                Q(normalized_name=normalized), output_field=BooleanField()
-            ),
-            alias_exact=alias_exact,
-        )
-        # Exact hits first, so a long list of near names never pushes them out of the slice.
-        .order_by("-slug_exact", "-name_exact", "-alias_exact", "normalized_name")[: limit * 4]
-    )
-    if tags and (tags[0].slug_exact or tags[0].name_exact or tags[0].alias_exact):
-        return tags[0], []
-    ranked = sorted(
-        tags,
-        key=lambda tag: (not tag.normalized_name.startswith(normalized), len(tag.name), tag.name),
-    )
-    return None, ranked[:limit]
+    tags it may mean, best first: (tag or None, suggestions). See profiles' tag_lookup."""
+    return tag_lookup(text=text, limit=limit)
 
 
 def filter_tag_suggestions(*, query, limit=TAG_SUGGESTION_LIMIT):

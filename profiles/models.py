@@ -182,6 +182,17 @@ class Profile(models.Model):
         return letters.upper()
 
     @property
+    def work_line(self):
+        """“Role at Company”, or "" when the headline already says it (it often does)."""
+        line = " at ".join(part for part in (self.current_role, self.company) if part)
+        if not line:
+            return ""
+        headline = normalise_tag_name(self.headline)
+        if normalise_tag_name(line) in headline:
+            return ""
+        return line
+
+    @property
     def location(self):
         return ", ".join(part for part in (self.city, self.country) if part)
 

@@ -385,16 +385,21 @@ def tag_merge(*, source, target):
 
 
 def taxonomy_import(*, data):
-    """Load categories, tags and aliases from the taxonomy format; idempotent; never deletes.
+    """Load categories, tags and aliases from the taxonomy format; idempotent; never deletes
+    tags.
 
     Existing tags keep their status and are only filled in where blank; tags in use are
-    never removed. Returns counts of what was created.
+    never removed. A tag still in one of `retired_categories` (slugs) counts as having no
+    category, so it moves to the one the file gives it; a retired category left empty goes.
+    Returns counts of what was created (and of tags moved out of retired categories).
     """
     if not isinstance(data, dict) or not isinstance(data.get("tags"), list):
         raise ValidationError("The file must have a list of “tags”.")
-    created = {"categories": 0, "tags": 0, "aliases": 0}
+    created = {"categories": 0, "tags": 0, "aliases": 0, "moved": 0}
+    retired = {slug for slug in data.get("retired_categories") or [] if isinstance(slug, str)}
     with transaction.atomic():
         categories = {category.slug: category for category in Category.objects.all()}
+        retired_ids = {categories[slug].pk for slug in retired if slug in categories}
         by_name = {category.name: category for category in categories.values()}
         for position, row in enumerate(data.get("categories") or []):
             slug = row.get("slug") or slugify(row.get("name", ""))
@@ -463,7 +468,10 @@ def taxonomy_import(*, data):
                 if not tag.description and row.get("description"):
                     tag.description = row["description"][:300]
                     filled.append("description")
-                if tag.category_id is None and category_slug:
+                if (
+                    tag.category_id is None or tag.category_id in retired_ids
+                ) and category_slug not in ("", *retired):
+                    created["moved"] += int(tag.category_id is not None)
                     tag.category = categories[category_slug]
                     filled.append("category")
                 if filled:
@@ -480,6 +488,7 @@ def taxonomy_import(*, data):
                 new_aliases.append(TagAlias(normalized_name=alias, tag_id=ids[canonical]))
         TagAlias.objects.bulk_create(new_aliases, batch_size=1000)
         created["aliases"] = len(new_aliases)
+        Category.objects.filter(pk__in=retired_ids, tags__isnull=True).delete()
     return created
 
 

@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from profiles import selectors, services
@@ -278,15 +278,37 @@ def onboarding_step(request, step):
 # --- Tags -------------------------------------------------------------------------------
 
 
+TAG_QUERY_MAX_LENGTH = 60
+TAG_BROWSE_RESULTS = 60
+POPULAR_TAGS = 12
+
+
 @login_required
+@require_GET
 def tag_index(request):
+    """Browse interests or values: the most popular, every category (folded, with counts),
+    and a search box that narrows them (a plain GET; htmx updates the results as you type)."""
     kind = request.GET.get("kind")
     kind = kind if kind in Tag.Kind.values else Tag.Kind.INTEREST
-    return render(
-        request,
-        "profiles/tag_index.html",
-        {"kind": kind, "groups": selectors.tags_by_category(kind=kind)},
-    )
+    query = " ".join(request.GET.get("q", "").split())[:TAG_QUERY_MAX_LENGTH]
+    context = {"kind": kind, "query": query}
+    if query:
+        context["results"] = selectors.tag_suggestions(
+            kind=kind, query=query, user=None, limit=TAG_BROWSE_RESULTS
+        )
+    else:
+        groups = selectors.tags_by_category(kind=kind, counts=selectors.tag_people_counts())
+        for group in groups:
+            group["people_count"] = sum(tag.people_count for tag in group["tags"])
+        popular = sorted(
+            (tag for group in groups for tag in group["tags"]),
+            key=lambda tag: (-tag.people_count, tag.name),
+        )
+        context["groups"] = groups
+        context["popular"] = [tag for tag in popular[:POPULAR_TAGS] if tag.people_count]
+    if request.htmx and request.htmx.target == "tag-browse-results":
+        return render(request, "profiles/partials/_tag_browse_results.html", context)
+    return render(request, "profiles/tag_index.html", context)
 
 
 @login_required

@@ -6,8 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from profiles import services
-from profiles.models import Tag, TagAlias, TaggedInterest, normalise_tag_name
-from tests.factories import ProfileFactory, TagFactory, UserFactory
+from profiles.models import Category, Tag, TagAlias, TaggedInterest, normalise_tag_name
+from profiles.services import taxonomy_import
+from tests.factories import CategoryFactory, ProfileFactory, TagFactory, UserFactory
 
 
 def _image_upload(fmt="PNG", size=(600, 400), exif=None, name="me.png"):
@@ -167,3 +168,43 @@ def test_finishing_onboarding_queues_the_newcomers_first_matches(
     with django_capture_on_commit_callbacks(execute=True):
         services.profile_onboarding_complete(profile=newcomer)
     assert Match.objects.filter(user=newcomer.user, candidate=other.user).exists()
+
+
+def test_values_have_categories_of_their_own(db):
+    taxonomy_import(data=_shipped())
+    categories = set(
+        Tag.objects.filter(kind=Tag.Kind.VALUE).values_list("category__slug", flat=True)
+    )
+    assert len(categories) >= 5 and None not in categories
+    assert not Category.objects.filter(slug="values").exists()
+
+
+def test_load_taxonomy_moves_values_out_of_the_old_single_category(db):
+    """An existing database: every value in one “Values” category, one a curator added."""
+    old = CategoryFactory(name="Values", slug="values")
+    curiosity = TagFactory(name="Curiosity", kind=Tag.Kind.VALUE, category=old)
+    own = TagFactory(name="Tidiness", kind=Tag.Kind.VALUE, category=old)
+    moved_interest = TagFactory(name="Kotlin", category=CategoryFactory(name="Languages"))
+
+    created = taxonomy_import(data=_shipped())
+
+    curiosity.refresh_from_db()
+    own.refresh_from_db()
+    moved_interest.refresh_from_db()
+    assert curiosity.category.slug == "values-growth-learning"
+    assert created["moved"] == 1
+    assert own.category == old  # not in the file: stays, and so does its category
+    assert moved_interest.category.name == "Languages"  # filled already: left alone
+    Tag.objects.filter(pk=own.pk).delete()
+    assert taxonomy_import(data=_shipped())["moved"] == 0
+    assert not Category.objects.filter(slug="values").exists()
+
+
+def _shipped():
+    import json
+    from pathlib import Path
+
+    from django.conf import settings
+
+    path = Path(settings.BASE_DIR) / "profiles" / "data" / "taxonomy.json"
+    return json.loads(path.read_text(encoding="utf-8"))

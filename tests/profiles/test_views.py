@@ -1,6 +1,8 @@
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
+from profiles import selectors
 from profiles.models import Tag
 from tests.factories import ProfileFactory, TagFactory, UserFactory, complete_profile
 
@@ -200,3 +202,65 @@ def test_a_proposed_tag_name_is_shown_escaped(member_client):
     body = response.content.decode()
     assert "<b onmouseover" not in body
     assert "&lt;b onmouseover=x&gt;Kelp" in body
+
+
+def test_the_browse_page_folds_categories_with_counts_and_shows_popular_tags(
+    member_client, climbing_and_climate
+):
+    response = member_client.get(reverse("profiles:tag_index"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="cat-technology"' in body and "<details" in body
+    assert "Popular interests" in body
+    assert body.index("Climate tech", body.index("Popular interests")) < body.index(
+        "Climbing", body.index("Popular interests")
+    )
+    assert '<span class="chip__count">3<span class="visually-hidden"> people</span>' in body
+
+
+def test_the_browse_search_works_as_a_plain_get_and_as_htmx(member_client, climbing_and_climate):
+    url = reverse("profiles:tag_index")
+    page = member_client.get(url, {"q": "  clim ", "kind": "interest"}).content.decode()
+    assert 'value="clim"' in page and "for “clim”" in page and "<details" not in page
+
+    partial = member_client.get(
+        url, {"q": "clim"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="tag-browse-results"
+    ).content.decode()
+    assert partial.lstrip().startswith('<div id="tag-browse-results"')
+    assert "<html" not in partial and "Climate tech" in partial
+
+
+def test_a_search_that_finds_nothing_says_so(member_client):
+    TagFactory(name="Kelp farming")
+    body = member_client.get(reverse("profiles:tag_index"), {"q": "zzz" * 40}).content.decode()
+    assert "No interest matches “" + "zzz" * 20 + "”" in body  # capped at 60 characters
+    assert "Show all interests" in body
+
+
+def test_the_browse_page_runs_a_fixed_number_of_queries(
+    member_client, climbing_and_climate, django_assert_max_num_queries
+):
+    TagFactory.create_batch(30)
+    member_client.get(reverse("profiles:tag_index"))
+    # user, tags, and the cached popularity counts once they expire
+    cache.delete(selectors.TAG_COUNTS_KEY)
+    with django_assert_max_num_queries(3):
+        assert member_client.get(reverse("profiles:tag_index")).status_code == 200
+    with django_assert_max_num_queries(3):
+        assert member_client.get(reverse("profiles:tag_index"), {"q": "topic"}).status_code == 200
+
+
+def test_the_headline_is_not_repeated_as_role_and_company(member_client):
+    said = complete_profile(
+        display_name="Ana Silva",
+        headline="Product designer at Tidal",
+        current_role="Product designer",
+        company="Tidal",
+    )
+    new = complete_profile(
+        display_name="Ben Okoro", headline="Helping teams ship", current_role="CTO", company="Kite"
+    )
+    body = member_client.get(said.get_absolute_url()).content.decode()
+    assert body.count("Product designer at Tidal") == 1
+    body = member_client.get(new.get_absolute_url()).content.decode()
+    assert "Helping teams ship" in body and "CTO at Kite" in body

@@ -13,7 +13,12 @@ SORT_CHOICES = (
     (selectors.SORT_BEST, "Best match"),
     (selectors.SORT_NEWEST, "Newest profiles"),
 )
-FILTER_FIELDS = ("goal", "tag", "place", "min_score", "sort")
+CONTACTS_CHOICES = (
+    (selectors.CONTACTS_HIDE, "Leave them out"),
+    (selectors.CONTACTS_INCLUDE, "Show them too"),
+    (selectors.CONTACTS_ONLY, "Only them"),
+)
+FILTER_FIELDS = ("goal", "tag", "place", "min_score", "sort", "contacts")
 
 
 def _collapse(text):
@@ -56,6 +61,12 @@ class MatchFilterForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": "We do not know that order, so we sort by best match."},
     )
+    contacts = forms.ChoiceField(
+        label="People you already talk to",
+        choices=CONTACTS_CHOICES,
+        required=False,
+        error_messages={"invalid_choice": "We do not know that choice, so we leave them out."},
+    )
     # A list holds at most MATCHING_K people; anything far beyond is nonsense, so page 1.
     page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
 
@@ -95,6 +106,7 @@ class MatchFilterForm(forms.Form):
             place=self._value("place") or "",
             min_score=self._value("min_score") or None,
             sort=self._value("sort") or selectors.SORT_BEST,
+            contacts=self._value("contacts") or selectors.CONTACTS_HIDE,
         )
 
     @property
@@ -110,6 +122,7 @@ class MatchFilterForm(forms.Form):
             "place": filters.place,
             "min_score": filters.min_score,
             "sort": "" if filters.sort == selectors.SORT_BEST else filters.sort,
+            "contacts": filters.contacts,
         }
         params.update(overrides)
         return params
@@ -129,6 +142,10 @@ class MatchFilterForm(forms.Form):
             active.append((f"In {filters.place}", "place"))
         if filters.min_score:
             active.append((f"{filters.min_score}% or more", "min_score"))
+        if filters.contacts == selectors.CONTACTS_INCLUDE:
+            active.append(("With people you talk to", "contacts"))
+        elif filters.contacts == selectors.CONTACTS_ONLY:
+            active.append(("Only people you talk to", "contacts"))
         return [
             {"label": label, "query": self.query_string(**{name: ""})} for label, name in active
         ]

@@ -20,12 +20,18 @@ from django.db.models import (
 from django.utils import timezone
 
 from matching.models import Match, MatchRun, MatchState, Pass, Saved
+from messaging.selectors import contact_state, talking
 from profiles.goals import GOALS
 from profiles.models import Block, Tag, TaggedInterest, TaggedValue
 from profiles.selectors import tag_lookup, tag_suggestions
 
 SORT_BEST = "best"
 SORT_NEWEST = "newest"
+# People you already talk to (an accepted conversation) are left out unless asked for.
+CONTACTS_HIDE = ""
+CONTACTS_INCLUDE = "include"
+CONTACTS_ONLY = "only"
+
 TAG_SUGGESTION_LIMIT = 8
 PLACES_CACHE_SECONDS = 600
 MAX_PAGE = 10_000
@@ -40,10 +46,11 @@ class MatchFilters:
     place: str = ""  # their city or their country
     min_score: int | None = None
     sort: str = SORT_BEST
+    contacts: str = CONTACTS_HIDE  # CONTACTS_INCLUDE or CONTACTS_ONLY bring them back
 
     @property
     def active(self):
-        return bool(self.goal or self.tag or self.place or self.min_score)
+        return bool(self.goal or self.tag or self.place or self.min_score or self.contacts)
 
 
 def match_for_pair(*, user, other):
@@ -71,7 +78,11 @@ def _with_flags(queryset, *, user, new_since):
         is_new = ExpressionWrapper(
             Q(candidate__profile__onboarded_at__gt=new_since), output_field=BooleanField()
         )
-    return queryset.annotate(is_saved=Exists(saved), is_new=is_new)
+    return queryset.annotate(
+        is_saved=Exists(saved),
+        is_new=is_new,
+        contact=contact_state(user=user, other=OuterRef("candidate_id")),
+    )
 
 
 def _tag_filter(tag):
@@ -84,8 +95,10 @@ def _tag_filter(tag):
 def matches_for(*, user, filters=None, new_since=None):
     """`user`'s suggestions, filtered and sorted, as one lazy query (cards need nothing more).
 
-    Each match carries `is_saved` and `is_new` (the person joined after `new_since`).
-    Passed, hidden, departed and blocked people are left out.
+    Each match carries `is_saved`, `is_new` (the person joined after `new_since`) and
+    `contact` (messaging's CONTACT_* code: a request on its way, talking, declined).
+    Passed, hidden, departed and blocked people are left out, and so are people `user`
+    already talks to unless the filters ask for them.
     """
     filters = filters or MatchFilters()
     matches = Match.objects.filter(user=user).exclude(
@@ -106,6 +119,10 @@ def matches_for(*, user, filters=None, new_since=None):
         )
     if filters.min_score:
         matches = matches.filter(score__gte=filters.min_score)
+    if filters.contacts == CONTACTS_ONLY:
+        matches = matches.filter(talking(user=user, other=OuterRef("candidate_id")))
+    elif filters.contacts != CONTACTS_INCLUDE:
+        matches = matches.exclude(talking(user=user, other=OuterRef("candidate_id")))
     if filters.sort == SORT_NEWEST:
         ordering = ("-candidate__profile__onboarded_at", "rank")
     else:
@@ -179,10 +196,12 @@ def _match_places(user):
 
 
 def saved_for(*, user):
-    """The people `user` saved, last saved first (departed, hidden and blocked left out)."""
+    """The people `user` saved, last saved first (departed, hidden and blocked left out),
+    each with `contact` (messaging's CONTACT_* code)."""
     saved = Saved.objects.filter(user=user)
     return (
         _visible_candidates(saved, user=user, field="saved")
+        .annotate(contact=contact_state(user=user, other=OuterRef("saved_id")))
         .select_related("saved__profile")
         .defer("saved__password", "saved__profile__bio")
         .order_by("-created_at", "-pk")

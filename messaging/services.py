@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from messaging.hooks import conversation_changed
 from messaging.models import (
     INTRO_MAX_LENGTH,
     MESSAGE_MAX_LENGTH,
@@ -302,6 +303,7 @@ def _accept(conversation, *, user):
             user_id=user.pk,
             through_message_id=conversation.last_message_id,
         )
+    conversation_changed(user_ids=conversation.participant_ids)
     _push_after_commit(
         user_ids=conversation.participant_ids,
         event={"kind": "conversation", "conversation_id": conversation.pk, "state": "accepted"},
@@ -362,6 +364,7 @@ def _request(conversation, *, sender, recipient, body, prompt, client_token):
         )
     for user in (sender, recipient):
         Participant.objects.get_or_create(conversation=conversation, user=user)
+    conversation_changed(user_ids=(sender.pk, recipient.pk))
     _push_after_commit(
         user_ids=(recipient.pk,),
         event={"kind": "conversation", "conversation_id": conversation.pk, "state": "pending"},
@@ -487,6 +490,7 @@ def conversation_decline(*, conversation, user):
         conversation.status = Conversation.Status.DECLINED
         conversation.responded_at = timezone.now()
         conversation.save(update_fields=["status", "responded_at"])
+        conversation_changed(user_ids=conversation.participant_ids)
         _push_after_commit(
             user_ids=conversation.participant_ids,
             event={"kind": "conversation", "conversation_id": conversation.pk, "state": "declined"},

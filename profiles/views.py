@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from profiles import selectors, services
+from profiles import hooks, selectors, services
 from profiles.forms import AccountDeleteForm, BasicsForm, GoalsForm, ProfileForm
 from profiles.models import Tag
 
@@ -63,6 +63,7 @@ def detail(request, profile_id):
             "is_owner": False,
             "tags": selectors.profile_tags(profile=profile, viewer_is_owner=False),
             "match": match_for_pair(user=request.user, other=profile.user),
+            **hooks.profile_page_context(viewer=request.user, profile=profile),
         },
     )
 

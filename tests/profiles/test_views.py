@@ -4,7 +4,13 @@ from django.urls import reverse
 
 from profiles import selectors
 from profiles.models import Tag
-from tests.factories import ProfileFactory, TagFactory, UserFactory, complete_profile
+from tests.factories import (
+    ProfileFactory,
+    TagFactory,
+    UserFactory,
+    complete_profile,
+    conversation_between,
+)
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -264,3 +270,21 @@ def test_the_headline_is_not_repeated_as_role_and_company(member_client):
     assert body.count("Product designer at Tidal") == 1
     body = member_client.get(new.get_absolute_url()).content.decode()
     assert "Helping teams ship" in body and "CTO at Kite" in body
+
+
+def test_the_main_action_on_a_profile_follows_the_conversation(member_client, stranger_client):
+    me, other = member_client.profile, stranger_client.profile
+    url = other.get_absolute_url()
+    body = member_client.get(url).content.decode()
+    assert f'>Message<span class="visually-hidden"> {other.name}' in body
+    assert body.index("Message<span") < body.index('id="interests-title"')  # near the top
+    conversation_between(me.user, other.user, accepted=False)
+    assert "View request<span" in member_client.get(url).content.decode()
+    assert "Answer request<span" in stranger_client.get(me.get_absolute_url()).content.decode()
+    stranger_client.post(
+        reverse(
+            "messaging:accept",
+            kwargs={"conversation_id": me.user.conversations_started.get().pk},
+        )
+    )
+    assert "Open conversation<span" in member_client.get(url).content.decode()

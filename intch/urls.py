@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("profiles.urls")),
     path("", include("matching.urls")),
     path("messages/", include("messaging.urls")),
+    path("", include("search.urls")),
 ]
 
 handler400 = "intch.views.bad_request"

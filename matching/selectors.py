@@ -5,20 +5,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.core.paginator import Page, Paginator
 from django.db.models import (
     BooleanField,
-    Count,
     Exists,
     ExpressionWrapper,
     F,
     OuterRef,
     Q,
     Value,
-    Window,
 )
 from django.utils import timezone
 
+from intch.pagination import counted_page
 from matching.models import Match, MatchRun, MatchState, Pass, Saved
 from messaging.selectors import contact_state, talking
 from profiles.goals import GOALS
@@ -141,24 +139,7 @@ def match_page(*, user, filters=None, new_since=None, number=1, size=20):
     A page past the end gives the last page (one more query, only then).
     """
     matches = matches_for(user=user, filters=filters, new_since=new_since)
-    number = min(max(1, number), MAX_PAGE)
-    rows = list(_page_rows(matches, number, size))
-    if rows:
-        total = rows[0].total
-    elif number > 1:
-        total = matches.count()
-        number = max(1, -(-total // size))
-        rows = list(_page_rows(matches, number, size)) if total else []
-    else:
-        total = 0
-    paginator = Paginator(matches, size)
-    paginator.count = total  # known already: spares Paginator its own COUNT query
-    return Page(rows, number, paginator)
-
-
-def _page_rows(matches, number, size):
-    offset = (number - 1) * size
-    return matches.annotate(total=Window(Count("pk")))[offset : offset + size]
+    return counted_page(matches, number=number, size=size, max_page=MAX_PAGE)
 
 
 def match_card_for(*, user, candidate):

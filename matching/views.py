@@ -41,6 +41,8 @@ CARD_TEMPLATES = (
     "matching/partials/_card.html",
     "matching/partials/_reasons.html",
     "profiles/partials/_avatar.html",
+    "messaging/partials/_contact_action.html",
+    "messaging/partials/_contact_state.html",
 )
 PAGE_TEMPLATES = (
     "base.html",

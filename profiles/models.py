@@ -5,6 +5,7 @@ import secrets
 import unicodedata
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
@@ -195,6 +196,27 @@ class Profile(models.Model):
     @property
     def location(self):
         return ", ".join(part for part in (self.city, self.country) if part)
+
+
+class ProfileSearch(models.Model):
+    """A person's people-search document (profiles.search.document), kept up to date by the
+    services that change what it covers (services.profile_search_refresh).
+
+    The folded text serves the SQLite fallback (LIKE on word prefixes); on PostgreSQL
+    `vector` holds the same text as a weighted tsvector (name A, work B, the rest C) with a
+    GIN index that migration 0002 creates there only.
+    """
+
+    profile = models.OneToOneField(
+        Profile, primary_key=True, on_delete=models.CASCADE, related_name="search"
+    )
+    name_text = models.TextField(blank=True)
+    work_text = models.TextField(blank=True)  # headline, role, company
+    other_text = models.TextField(blank=True)  # industry, city, country, interests, values
+    vector = SearchVectorField(null=True, blank=True)
+
+    def __str__(self):
+        return f"search document of {self.profile_id}"
 
 
 class Block(models.Model):

@@ -1,17 +1,23 @@
 """Reads for people and the taxonomy. Views call these; they also check who may see what."""
 
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     Exists,
     ExpressionWrapper,
     F,
+    FloatField,
     Func,
     IntegerField,
     OuterRef,
     Q,
     Subquery,
+    Value,
+    When,
 )
 from django.http import Http404
 
@@ -98,6 +104,40 @@ def _visible_profiles(*, viewer):
         .exclude(Exists(blocked))
         .select_related("user")
     )
+
+
+def people_found(*, viewer, words):
+    """People `viewer` may see (not themselves) whose search document has every one of
+    `words` (folded, see profiles.search.query_words) as a word or a word's start, each with
+    `relevance`: higher for a hit in the name than in the work, than in the rest.
+
+    PostgreSQL: full-text search on the GIN-indexed tsvector, ranked by ts_rank with the
+    weights of the document's parts. Elsewhere (SQLite): LIKE on the folded text, ranked by
+    where each word was found. Unordered: the caller adds its own tie-breakers.
+    """
+    people = _visible_profiles(viewer=viewer).exclude(user=viewer)
+    if connection.vendor == "postgresql":
+        # Folded words hold only letters and digits, so the raw query cannot be malformed.
+        query = SearchQuery(
+            " & ".join(f"{word}:*" for word in words), search_type="raw", config="simple"
+        )
+        return people.filter(search__vector=query).annotate(
+            relevance=SearchRank(F("search__vector"), query)
+        )
+    relevance = Value(0.0)
+    for word in words:
+        needle = " " + word
+        people = people.filter(
+            Q(search__name_text__contains=needle)
+            | Q(search__work_text__contains=needle)
+            | Q(search__other_text__contains=needle)
+        )
+        relevance += Case(
+            When(search__name_text__contains=needle, then=Value(1.0)),
+            When(search__work_text__contains=needle, then=Value(0.4)),
+            default=Value(0.2),
+        )
+    return people.annotate(relevance=ExpressionWrapper(relevance, output_field=FloatField()))
 
 
 def profile_get_visible(*, viewer, profile_id):

@@ -5,19 +5,22 @@ import json
 import logging
 
 from django.contrib.auth import get_user_model
+from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from profiles import search
 from profiles.goals import goals_to_bits
 from profiles.models import (
     TAG_NAME_MAX_LENGTH,
     Block,
     Category,
     Profile,
+    ProfileSearch,
     Tag,
     TagAlias,
     TaggedInterest,
@@ -50,6 +53,17 @@ PROFILE_FIELDS = (
     "email_notifications",
 )
 MATCHING_FIELDS = {"discoverable"}
+# What people search finds a person by, besides their approved interests and values.
+SEARCH_FIELDS = {
+    "display_name",
+    "headline",
+    "current_role",
+    "company",
+    "industry",
+    "city",
+    "country",
+}
+SEARCH_REFRESH_BATCH = 2000
 # Past this many affected people, one full recompute is cheaper than one job per person.
 STATUS_CHANGE_FULL_RECOMPUTE_ABOVE = 500
 
@@ -106,6 +120,8 @@ def profile_update(*, profile, data):
     profile.full_clean(exclude=["avatar"])
     with transaction.atomic():
         profile.save()
+        if changed & SEARCH_FIELDS:
+            profile_search_refresh(profile_ids=[profile.pk])
         if changed & (MATCHING_FIELDS | {"goal_bits"}):
             _matches_changed(user_id=profile.user_id)
         else:
@@ -244,6 +260,7 @@ def profile_tags_set(*, profile, interests=None, values=None):
             values = _usable_tags(values, kind=Tag.Kind.VALUE, user=profile.user)
             _check_count(values, label="values", limits=VALUE_LIMITS)
             profile.values.set(values)
+        profile_search_refresh(profile_ids=[profile.pk])
         _matches_changed(user_id=profile.user_id)
     return profile
 
@@ -277,6 +294,7 @@ def profile_onboarding_complete(*, profile):
         with transaction.atomic():
             profile.onboarded_at = timezone.now()
             profile.save(update_fields=["onboarded_at", "updated_at"])
+            profile_search_refresh(profile_ids=[profile.pk])
             # Only onboarded people are matched: a recompute that ran before this (tasks run
             # at once in the embedded default) left the newcomer without a list.
             _matches_changed(user_id=profile.user_id)
@@ -319,6 +337,77 @@ def account_delete(*, user):
         transaction.on_commit(lambda: storage.delete(avatar_name))
 
 
+# --- People search ---------------------------------------------------------------------
+
+SEARCH_VECTOR = (
+    SearchVector("name_text", weight="A", config="simple")
+    + SearchVector("work_text", weight="B", config="simple")
+    + SearchVector("other_text", weight="C", config="simple")
+)
+
+
+def profile_search_refresh(*, profile_ids):
+    """Rewrite the search documents of these profiles from what they hold now (their fields
+    and approved tags): the folded text, and on PostgreSQL the indexed vector."""
+    ids = sorted(set(profile_ids))
+    for start in range(0, len(ids), SEARCH_REFRESH_BATCH):
+        chunk = ids[start : start + SEARCH_REFRESH_BATCH]
+        tags = {}
+        for through in (TaggedInterest, TaggedValue):
+            rows = through.objects.filter(
+                content_object_id__in=chunk, tag__status=Tag.Status.APPROVED
+            ).values_list("content_object_id", "tag__name")
+            for profile_id, name in rows:
+                tags.setdefault(profile_id, []).append(name)
+        documents = [
+            ProfileSearch(
+                profile_id=profile.pk,
+                **search.document(
+                    name=profile.name,
+                    headline=profile.headline,
+                    current_role=profile.current_role,
+                    company=profile.company,
+                    industry=profile.industry,
+                    city=profile.city,
+                    country=profile.country,
+                    tags=sorted(tags.get(profile.pk, [])),
+                ),
+            )
+            for profile in Profile.objects.filter(pk__in=chunk).select_related("user")
+        ]
+        ProfileSearch.objects.bulk_create(
+            documents,
+            batch_size=500,
+            update_conflicts=True,
+            unique_fields=["profile"],
+            update_fields=["name_text", "work_text", "other_text"],
+        )
+        if connection.vendor == "postgresql":
+            ProfileSearch.objects.filter(pk__in=chunk).update(vector=SEARCH_VECTOR)
+
+
+def profile_search_refresh_for_tags(*, tag_ids):
+    """These tags change (renamed, merged, approved, rejected, deleted): once committed,
+    rewrite the documents of everyone who has them, in batches on the workers."""
+    from profiles.tasks import profile_search_refresh_task
+
+    profile_ids = set()
+    for through in (TaggedInterest, TaggedValue):
+        profile_ids.update(
+            through.objects.filter(tag_id__in=list(tag_ids)).values_list(
+                "content_object_id", flat=True
+            )
+        )
+    ids = sorted(profile_ids)
+
+    def enqueue():
+        for start in range(0, len(ids), SEARCH_REFRESH_BATCH):
+            profile_search_refresh_task.delay(ids[start : start + SEARCH_REFRESH_BATCH])
+
+    if ids:
+        transaction.on_commit(enqueue)
+
+
 # --- Taxonomy curation ---------------------------------------------------------------
 
 
@@ -326,7 +415,9 @@ def tags_set_status(*, tag_ids, status):
     """Approve or reject tags; approval makes a pending tag count for matching."""
     with transaction.atomic():
         tags = Tag.objects.filter(pk__in=tag_ids).exclude(status=status)
-        affected = _profile_user_ids_for_tags(list(tags.values_list("pk", flat=True)))
+        changed_ids = list(tags.values_list("pk", flat=True))
+        affected = _profile_user_ids_for_tags(changed_ids)
+        profile_search_refresh_for_tags(tag_ids=changed_ids)
         count = tags.update(status=status)
         if len(affected) > STATUS_CHANGE_FULL_RECOMPUTE_ABOVE:
             from matching.services import matches_recompute_all_later
@@ -363,6 +454,7 @@ def tag_merge(*, source, target):
             "merge tags of the same kind."
         )
     with transaction.atomic():
+        profile_search_refresh_for_tags(tag_ids=[source.pk])
         moved = 0
         for through in (TaggedInterest, TaggedValue):
             already = through.objects.filter(tag=target).values("content_object_id")

@@ -35,6 +35,8 @@ VALUE_LIMITS = (1, 10)
 AVATAR_MAX_BYTES = 5 * 1024 * 1024
 AVATAR_MAX_PIXELS = 40_000_000
 AVATAR_SIZE = 256
+# A chosen square smaller than this (in the picture's pixels) would be a blur at AVATAR_SIZE.
+AVATAR_CROP_MIN = 64
 AVATAR_FORMATS = {"JPEG", "PNG", "WEBP"}
 
 PROFILE_FIELDS = (
@@ -129,11 +131,13 @@ def profile_update(*, profile, data):
     return profile
 
 
-def avatar_process(*, uploaded):
+def avatar_process(*, uploaded, crop=None):
     """Re-encode an uploaded image as a square WebP thumbnail with no metadata.
 
-    Raises ValidationError for anything that is not a real JPEG, PNG or WebP image,
-    for files over 5 MB and for decompression bombs.
+    `crop` (x, y, size) is the square the person chose, in pixels of the picture as it is
+    shown (turned upright by its EXIF orientation); without it, the middle square is used.
+    Raises ValidationError for anything that is not a real JPEG, PNG or WebP image, for files
+    over 5 MB, for decompression bombs, and for a square that does not fit the picture.
     """
     if uploaded.size > AVATAR_MAX_BYTES:
         raise ValidationError("The picture is larger than 5 MB. Please choose a smaller one.")
@@ -153,7 +157,17 @@ def avatar_process(*, uploaded):
         with Image.open(uploaded) as image:
             image = ImageOps.exif_transpose(image)
             image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
-            thumbnail = ImageOps.fit(image, (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS)
+            if crop is None:
+                thumbnail = ImageOps.fit(
+                    image, (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS
+                )
+            else:
+                x, y, size = _checked_crop(crop, image.size)
+                thumbnail = image.resize(
+                    (AVATAR_SIZE, AVATAR_SIZE),
+                    Image.Resampling.LANCZOS,
+                    box=(x, y, x + size, y + size),
+                )
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise refused from None
     output = io.BytesIO()
@@ -164,9 +178,31 @@ def avatar_process(*, uploaded):
     return ContentFile(output.getvalue(), name="avatar.webp")
 
 
-def profile_avatar_set(*, profile, uploaded):
-    """Validate, re-encode and store a new avatar, replacing the old one."""
-    return profile_avatar_store(profile=profile, content=avatar_process(uploaded=uploaded))
+def _checked_crop(crop, image_size):
+    """The chosen square as whole pixels, or a ValidationError saying why it cannot be used."""
+    width, height = image_size
+    try:
+        x, y, size = (int(value) for value in crop)
+    except (TypeError, ValueError):
+        raise ValidationError("Choose the square of your picture again.") from None
+    smallest = min(AVATAR_CROP_MIN, width, height)
+    if size < smallest:
+        raise ValidationError(
+            f"The square is too small: choose at least {smallest} pixels of the picture."
+        )
+    if x < 0 or y < 0 or x + size > width or y + size > height:
+        raise ValidationError(
+            f"The square you chose does not fit in the picture ({width} × {height} pixels). "
+            "Choose it again."
+        )
+    return x, y, size
+
+
+def profile_avatar_set(*, profile, uploaded, crop=None):
+    """Validate, re-encode (cropped to `crop`, or the middle) and store a new avatar."""
+    return profile_avatar_store(
+        profile=profile, content=avatar_process(uploaded=uploaded, crop=crop)
+    )
 
 
 def profile_avatar_store(*, profile, content):

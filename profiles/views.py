@@ -15,11 +15,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from profiles import hooks, selectors, services
-from profiles.forms import AccountDeleteForm, BasicsForm, GoalsForm, ProfileForm
+from profiles.forms import AccountDeleteForm, BasicsForm, GoalsForm, PhotoForm, ProfileForm
 from profiles.models import Tag
 
 ONBOARDING_STEPS = (
     ("basics", "About you"),
+    ("photo", "Photo"),
     ("interests", "Interests"),
     ("values", "Values"),
     ("goals", "Goals"),
@@ -244,6 +245,8 @@ def onboarding_step(request, step):
             context=context,
             on_saved=lambda: _next_step(step),
         )
+    if step == "photo":
+        return _photo_step(request, profile=profile, context=context)
     if step == "basics":
         form = BasicsForm(request.POST or None, instance=profile)
         if request.method == "POST" and form.is_valid():
@@ -272,6 +275,24 @@ def onboarding_step(request, step):
         request,
         "profiles/onboarding.html",
         {**context, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _photo_step(request, *, profile, context):
+    """An optional photo, cropped to the square the person chooses; Skip goes on without."""
+    bound = request.method == "POST"
+    form = PhotoForm(request.POST if bound else None, request.FILES if bound else None)
+    if request.method == "POST" and "skip" in request.POST:
+        return _next_step("photo")
+    if request.method == "POST" and form.is_valid():
+        services.profile_avatar_store(profile=profile, content=form.processed_avatar)
+        messages.success(request, "Your photo is saved.")
+        return _next_step("photo")
+    return render(
+        request,
+        "profiles/onboarding.html",
+        {**context, "form": form, "next_step": STEP_NAMES[STEP_NAMES.index("photo") + 1]},
         status=400 if form.errors else 200,
     )
 

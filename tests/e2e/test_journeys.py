@@ -191,7 +191,11 @@ def test_newcomer_signs_up_onboards_and_writes_to_a_match(
     page.get_by_label("City").fill("Rotterdam")
     page.get_by_role("button", name="Continue").click()
 
-    # Step 2: interests, by browsing the categories.
+    # Step 2: a photo, which is optional (tests/e2e/test_onboarding.py adds one).
+    page.wait_for_url(re.compile(r"/onboarding/photo/$"))
+    page.get_by_role("button", name="Skip for now").click()
+
+    # Step 3: interests, by browsing the categories.
     page.wait_for_url(re.compile(r"/onboarding/interests/$"))
     _browse_and_pick(page, "Climate", "Carbon capture")
     _browse_and_pick(page, "Climate", "Heat pumps")
@@ -200,12 +204,12 @@ def test_newcomer_signs_up_onboards_and_writes_to_a_match(
     screenshot("interests")
     page.get_by_role("button", name="Continue").click()
 
-    # Step 3: values, by typing.
+    # Step 4: values, by typing.
     page.wait_for_url(re.compile(r"/onboarding/values/$"))
     _pick_by_typing(page, "curi", "Curiosity")
     page.get_by_role("button", name="Continue").click()
 
-    # Step 4: goals.
+    # Step 5: goals.
     page.wait_for_url(re.compile(r"/onboarding/goals/$"))
     page.get_by_label("Hire", exact=True).check()
     screenshot("goals")

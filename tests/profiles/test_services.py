@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -99,6 +100,56 @@ def test_avatar_is_reencoded_square_and_stripped_of_metadata(db):
         assert image.format == "WEBP"
         assert image.size == (services.AVATAR_SIZE, services.AVATAR_SIZE)
         assert not image.getexif()
+
+
+def _three_stripes(fmt="PNG", exif=None):
+    """600 × 200: red, green and blue squares side by side."""
+    buffer = io.BytesIO()
+    image = Image.new("RGB", (600, 200))
+    for n, colour in enumerate([(255, 0, 0), (0, 255, 0), (0, 0, 255)]):
+        image.paste(colour, (n * 200, 0, n * 200 + 200, 200))
+    image.save(buffer, format=fmt, **({"exif": exif} if exif else {}))
+    return SimpleUploadedFile(f"s.{fmt.lower()}", buffer.getvalue(), f"image/{fmt.lower()}")
+
+
+def _middle_colour(content):
+    with Image.open(content) as image:
+        assert image.size == (services.AVATAR_SIZE, services.AVATAR_SIZE)
+        return image.convert("RGB").getpixel((128, 128))
+
+
+def _is(colour, expected):
+    return all(abs(a - b) < 40 for a, b in zip(colour, expected, strict=True))
+
+
+def test_the_middle_square_is_kept_unless_the_person_chose_one(db):
+    assert _is(_middle_colour(services.avatar_process(uploaded=_three_stripes())), (0, 255, 0))
+    chosen = services.avatar_process(uploaded=_three_stripes(), crop=(400, 0, 200))
+    assert _is(_middle_colour(chosen), (0, 0, 255))
+    zoomed = services.avatar_process(uploaded=_three_stripes(), crop=(20, 40, 100))
+    assert _is(_middle_colour(zoomed), (255, 0, 0))
+
+
+def test_the_chosen_square_is_in_the_upright_picture(db):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown turned 90° clockwise: 200 wide, 600 high, red on top
+    content = services.avatar_process(uploaded=_three_stripes("JPEG", exif), crop=(0, 0, 200))
+    assert _is(_middle_colour(content), (255, 0, 0))
+
+
+@pytest.mark.parametrize(
+    ("crop", "error"),
+    [
+        ((500, 0, 200), "does not fit in the picture (600 × 200 pixels)"),
+        ((0, 1, 200), "does not fit"),
+        ((-1, 0, 100), "does not fit"),
+        ((0, 0, 20), "too small: choose at least 64 pixels"),
+        (("x", 0, 100), "Choose the square of your picture again."),
+    ],
+)
+def test_a_square_that_does_not_fit_is_refused(db, crop, error):
+    with pytest.raises(ValidationError, match=re.escape(error)):
+        services.avatar_process(uploaded=_three_stripes(), crop=crop)
 
 
 def test_a_file_that_claims_to_be_an_image_is_refused(db):

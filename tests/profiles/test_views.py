@@ -1,6 +1,10 @@
+import io
+
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from profiles import selectors
 from profiles.models import Tag
@@ -11,6 +15,7 @@ from tests.factories import (
     complete_profile,
     conversation_between,
 )
+from tests.security.conftest import profile_form_data
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -33,6 +38,8 @@ def test_onboarding_walks_through_basics_interests_values_and_goals(newcomer_cli
         reverse("profiles:onboarding_step", args=["basics"]),
         {"display_name": "Ada Byron", "headline": "Analyst", "city": "London", "country": "UK"},
     )
+    assert response["Location"].endswith("/photo/")
+    response = client.post(reverse("profiles:onboarding_step", args=["photo"]), {"skip": "1"})
     assert response["Location"].endswith("/interests/")
     response = client.post(
         reverse("profiles:onboarding_step", args=["interests"]),
@@ -288,3 +295,76 @@ def test_the_main_action_on_a_profile_follows_the_conversation(member_client, st
         )
     )
     assert "Open conversation<span" in member_client.get(url).content.decode()
+
+
+# --- The photo step ---------------------------------------------------------------------------
+
+
+def _stripes():
+    """600 × 200: red, green and blue squares side by side, as an upload."""
+    buffer = io.BytesIO()
+    image = Image.new("RGB", (600, 200))
+    for n, colour in enumerate([(255, 0, 0), (0, 255, 0), (0, 0, 255)]):
+        image.paste(colour, (n * 200, 0, n * 200 + 200, 200))
+    image.save(buffer, format="PNG")
+    return SimpleUploadedFile("me.png", buffer.getvalue(), "image/png")
+
+
+def _avatar_colour(profile):
+    profile.refresh_from_db()
+    with profile.avatar.open() as stored, Image.open(stored) as image:
+        return image.convert("RGB").getpixel((128, 128))
+
+
+PHOTO = reverse("profiles:onboarding_step", args=["photo"])
+
+
+def test_the_photo_step_is_offered_after_the_basics_and_can_be_skipped(newcomer_client):
+    page = newcomer_client.get(PHOTO).content.decode()
+    assert "Add a photo" in page and "Skip for now" in page and "Step 2 of 5" in page
+    assert 'enctype="multipart/form-data"' in page and 'name="crop_size"' in page
+    response = newcomer_client.post(PHOTO, {"skip": "1"})
+    assert response["Location"].endswith("/interests/")
+    assert not newcomer_client.user.profile.avatar
+
+
+def test_the_photo_step_keeps_the_square_the_person_chose(newcomer_client):
+    response = newcomer_client.post(
+        PHOTO, {"avatar_upload": _stripes(), "crop_x": 400, "crop_y": 0, "crop_size": 200}
+    )
+    assert response["Location"].endswith("/interests/")
+    red, green, blue = _avatar_colour(newcomer_client.user.profile)
+    assert blue > 200 and red < 40 and green < 40
+
+
+def test_without_javascript_the_middle_square_is_used(newcomer_client):
+    newcomer_client.post(PHOTO, {"avatar_upload": _stripes()})
+    red, green, blue = _avatar_colour(newcomer_client.user.profile)
+    assert green > 200 and red < 40 and blue < 40
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"crop_x": 500, "crop_y": 0, "crop_size": 200}, "does not fit in the picture"),
+        ({}, "Choose a picture first, or skip this step."),
+        ({"crop_x": "abc", "crop_y": 0, "crop_size": 200}, "Enter a whole number."),
+    ],
+)
+def test_a_refused_photo_says_why_and_saves_nothing(newcomer_client, data, error):
+    if "crop_size" in data or "crop_x" in data:
+        data = {"avatar_upload": _stripes(), **data}
+    response = newcomer_client.post(PHOTO, data)
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    newcomer_client.user.profile.refresh_from_db()
+    assert not newcomer_client.user.profile.avatar
+
+
+def test_the_edit_page_takes_a_chosen_square_too(member_client):
+    profile = member_client.profile
+    data = profile_form_data(profile, avatar_upload=_stripes(), crop_x=0, crop_y=0, crop_size=200)
+    response = member_client.post(reverse("profiles:edit"), data)
+    assert response.status_code == 302
+    red, green, blue = _avatar_colour(profile)
+    assert red > 200 and green < 40 and blue < 40

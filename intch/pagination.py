@@ -30,3 +30,23 @@ def counted_page(queryset, *, number=1, size=20, max_page=MAX_PAGE):
 def _rows(queryset, number, size):
     offset = (number - 1) * size
     return queryset.annotate(total=Window(Count("pk")))[offset : offset + size]
+
+
+def capped_page(queryset, *, number=1, size=20, cap=1000):
+    """Page `number` of `queryset` as a Page, counting no further than `cap` rows.
+
+    For searches that may find tens of thousands: counting them all would cost as much as
+    ranking them all, and nobody pages that far. The count stops at cap + 1 (so a page can
+    say "1,000+"), pages end at the cap, and the rows come from a top-N sort of their own.
+    Two queries; a number below 1 is page 1, past the end the last page.
+    """
+    total = queryset.order_by()[: cap + 1].count()
+    shown = min(total, cap)
+    last = max(1, -(-shown // size))
+    number = min(max(1, number), last)
+    offset = (number - 1) * size
+    rows = list(queryset[offset : min(offset + size, shown)]) if shown else []
+    paginator = Paginator(queryset, size)
+    paginator.count = shown  # known already: spares Paginator its own COUNT query
+    paginator.more = total > cap
+    return Page(rows, number, paginator)

@@ -204,15 +204,22 @@ class ProfileSearch(models.Model):
 
     The folded text serves the SQLite fallback (LIKE on word prefixes); on PostgreSQL
     `vector` holds the same text as a weighted tsvector (name A, work B, the rest C) with a
-    GIN index that migration 0002 creates there only.
+    GIN index that migration 0002 creates there only, and only the name is kept as text
+    (to order equals by): a broad search reads every row it finds, so rows stay narrow.
+    Whether the account is active is not copied (an admin may reactivate it anywhere):
+    searches read it from the user.
     """
 
     profile = models.OneToOneField(
         Profile, primary_key=True, on_delete=models.CASCADE, related_name="search"
     )
+    # Copies of the profile's, so a search reads this table alone until it has its page.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    listed = models.BooleanField(default=False)  # onboarded and discoverable
     name_text = models.TextField(blank=True)
-    work_text = models.TextField(blank=True)  # headline, role, company
-    other_text = models.TextField(blank=True)  # industry, city, country, interests, values
+    work_text = models.TextField(blank=True)  # headline, role, company (SQLite only)
+    # industry, city, country, interests, values (SQLite only)
+    other_text = models.TextField(blank=True)
     vector = SearchVectorField(null=True, blank=True)
 
     def __str__(self):

@@ -1,5 +1,6 @@
 """Reads for people and the taxonomy. Views call these; they also check who may see what."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
 from django.db import connection
@@ -26,6 +27,7 @@ from profiles.models import (
     Block,
     Category,
     Profile,
+    ProfileSearch,
     Tag,
     TagAlias,
     TaggedInterest,
@@ -107,37 +109,46 @@ def _visible_profiles(*, viewer):
 
 
 def people_found(*, viewer, words):
-    """People `viewer` may see (not themselves) whose search document has every one of
-    `words` (folded, see profiles.search.query_words) as a word or a word's start, each with
-    `relevance`: higher for a hit in the name than in the work, than in the rest.
+    """The search documents of people `viewer` may see (listed, active, not blocked either
+    way, not `viewer`) that have every one of `words` (folded, see profiles.search) as a
+    word or a word's start, each with `relevance`: higher for a hit in the name than in the
+    work, than in the rest. Unordered: the caller adds its own tie-breakers.
 
     PostgreSQL: full-text search on the GIN-indexed tsvector, ranked by ts_rank with the
     weights of the document's parts. Elsewhere (SQLite): LIKE on the folded text, ranked by
-    where each word was found. Unordered: the caller adds its own tie-breakers.
+    where each word was found. Either way this table alone is read, with the few inactive
+    accounts and blocks left out by id, so a broad search ranks its hits before any join.
     """
-    people = _visible_profiles(viewer=viewer).exclude(user=viewer)
+    blocked = Block.objects.filter(blocker=viewer).values("blocked_id")
+    blocking = Block.objects.filter(blocked=viewer).values("blocker_id")
+    inactive = get_user_model().objects.filter(is_active=False).values("pk")
+    # NOT IN lists, which PostgreSQL hashes once: a few ids, checked per row in no time.
+    documents = ProfileSearch.objects.filter(listed=True).exclude(
+        Q(user_id=viewer.pk)
+        | Q(user_id__in=blocked)
+        | Q(user_id__in=blocking)
+        | Q(user_id__in=inactive)
+    )
     if connection.vendor == "postgresql":
         # Folded words hold only letters and digits, so the raw query cannot be malformed.
         query = SearchQuery(
             " & ".join(f"{word}:*" for word in words), search_type="raw", config="simple"
         )
-        return people.filter(search__vector=query).annotate(
-            relevance=SearchRank(F("search__vector"), query)
-        )
+        return documents.filter(vector=query).annotate(relevance=SearchRank(F("vector"), query))
     relevance = Value(0.0)
     for word in words:
         needle = " " + word
-        people = people.filter(
-            Q(search__name_text__contains=needle)
-            | Q(search__work_text__contains=needle)
-            | Q(search__other_text__contains=needle)
+        documents = documents.filter(
+            Q(name_text__contains=needle)
+            | Q(work_text__contains=needle)
+            | Q(other_text__contains=needle)
         )
         relevance += Case(
-            When(search__name_text__contains=needle, then=Value(1.0)),
-            When(search__work_text__contains=needle, then=Value(0.4)),
+            When(name_text__contains=needle, then=Value(1.0)),
+            When(work_text__contains=needle, then=Value(0.4)),
             default=Value(0.2),
         )
-    return people.annotate(relevance=ExpressionWrapper(relevance, output_field=FloatField()))
+    return documents.annotate(relevance=ExpressionWrapper(relevance, output_field=FloatField()))
 
 
 def profile_get_visible(*, viewer, profile_id):

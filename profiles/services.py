@@ -55,8 +55,11 @@ PROFILE_FIELDS = (
     "email_notifications",
 )
 MATCHING_FIELDS = {"discoverable"}
-# What people search finds a person by, besides their approved interests and values.
+# What people search finds a person by (besides their approved interests and values), and
+# whether it may find them at all.
 SEARCH_FIELDS = {
+    "discoverable",
+    "onboarded_at",
     "display_name",
     "headline",
     "current_role",
@@ -398,6 +401,8 @@ def profile_search_refresh(*, profile_ids):
         documents = [
             ProfileSearch(
                 profile_id=profile.pk,
+                user_id=profile.user_id,
+                listed=profile.discoverable and profile.onboarded_at is not None,
                 **search.document(
                     name=profile.name,
                     headline=profile.headline,
@@ -416,10 +421,14 @@ def profile_search_refresh(*, profile_ids):
             batch_size=500,
             update_conflicts=True,
             unique_fields=["profile"],
-            update_fields=["name_text", "work_text", "other_text"],
+            update_fields=["user", "listed", "name_text", "work_text", "other_text"],
         )
         if connection.vendor == "postgresql":
-            ProfileSearch.objects.filter(pk__in=chunk).update(vector=SEARCH_VECTOR)
+            # The vector from the text, and the long text gone in the same statement (SET
+            # reads the old row): a search reads every row it finds, so rows stay narrow.
+            ProfileSearch.objects.filter(pk__in=chunk).update(
+                vector=SEARCH_VECTOR, work_text="", other_text=""
+            )
 
 
 def profile_search_refresh_for_tags(*, tag_ids):

@@ -67,10 +67,20 @@ def test_the_page_runs_a_fixed_number_of_queries(
     for n in range(25):
         complete_profile(display_name=f"Pat Number{n}")
     member_client.get(URL)  # the session and the header's counts are cached from here on
-    # user, the page of results with its count (relevance, match score and state included)
-    with django_assert_max_num_queries(2):
+    # user, the count, the ranked page of search documents, the page's people
+    with django_assert_max_num_queries(4):
         assert member_client.get(URL, {"q": query}).status_code == 200
 
 
 def test_visitors_are_sent_to_log_in(client):
     assert client.get(URL, {"q": "x"})["Location"].startswith(reverse("account_login"))
+
+
+def test_a_broad_search_says_there_are_more_and_how_to_narrow_it(member_client, monkeypatch):
+    from search import selectors
+
+    monkeypatch.setattr(selectors, "MAX_RESULTS", 3)
+    for n in range(5):
+        complete_profile(display_name=f"Pat Number{n}")
+    body = member_client.get(URL, {"q": "pat"}).content.decode()
+    assert "3+ people for “pat”" in body and "add a word" in body

@@ -320,8 +320,6 @@ def tag_index(request):
         )
     else:
         groups = selectors.tags_by_category(kind=kind, counts=selectors.tag_people_counts())
-        for group in groups:
-            group["people_count"] = sum(tag.people_count for tag in group["tags"])
         popular = sorted(
             (tag for group in groups for tag in group["tags"]),
             key=lambda tag: (-tag.people_count, tag.name),

@@ -23,45 +23,46 @@
     };
     if (!input || !editor || !frame || !image || !zoom || !fields.x) return;
 
-    // The picture's own size, where its top-left corner is in the frame, and the zoom it is
-    // shown at (the slider may already hold the next one).
-    var state = null; // {width, height, left, top, zoom}
-
-    function frameSize() {
-      return frame.clientWidth;
-    }
-
-    function scale() {
-      return (frameSize() / Math.min(state.width, state.height)) * state.zoom;
-    }
+    // The picture's own size, the middle of the chosen square in the picture's pixels, and
+    // the zoom. Kept in the picture's pixels, so a resize of the window changes nothing.
+    var state = null; // {width, height, cx, cy, zoom}
 
     function clamp(value, low, high) {
       return Math.min(high, Math.max(low, value));
     }
 
-    function place(left, top) {
-      var size = frameSize();
-      var factor = scale();
-      state.left = clamp(left, size - state.width * factor, 0);
-      state.top = clamp(top, size - state.height * factor, 0);
+    function render() {
+      var size = frame.clientWidth;
+      if (!state || !size) return; // hidden, or not laid out yet
+      var factor = (size / Math.min(state.width, state.height)) * state.zoom;
+      var half = size / 2 / factor; // half the square, in the picture's pixels
+      state.cx = clamp(state.cx, half, state.width - half);
+      state.cy = clamp(state.cy, half, state.height - half);
       image.style.width = state.width * factor + "px";
       image.style.height = state.height * factor + "px";
-      image.style.transform = "translate(" + state.left + "px, " + state.top + "px)";
-      var side = Math.min(Math.floor(size / factor), state.width, state.height);
+      image.style.transform =
+        "translate(" + (size / 2 - state.cx * factor) + "px, " + (size / 2 - state.cy * factor) + "px)";
+      var side = Math.min(Math.floor(2 * half), state.width, state.height);
       fields.size.value = side;
-      fields.x.value = clamp(Math.round(-state.left / factor), 0, state.width - side);
-      fields.y.value = clamp(Math.round(-state.top / factor), 0, state.height - side);
+      fields.x.value = clamp(Math.round(state.cx - side / 2), 0, state.width - side);
+      fields.y.value = clamp(Math.round(state.cy - side / 2), 0, state.height - side);
+    }
+
+    function factor() {
+      return (frame.clientWidth / Math.min(state.width, state.height)) * state.zoom || 1;
+    }
+
+    function moveBy(dx, dy) {
+      var scale = factor();
+      state.cx -= dx / scale;
+      state.cy -= dy / scale;
+      render();
     }
 
     function zoomTo(value) {
-      var size = frameSize();
-      var before = scale();
-      var centreX = (size / 2 - state.left) / before;
-      var centreY = (size / 2 - state.top) / before;
       state.zoom = clamp(value, Number(zoom.min), Number(zoom.max));
       zoom.value = state.zoom;
-      var after = scale();
-      place(size / 2 - centreX * after, size / 2 - centreY * after);
+      render();
     }
 
     function reset() {
@@ -83,15 +84,13 @@
           state = {
             width: image.naturalWidth,
             height: image.naturalHeight,
-            left: 0,
-            top: 0,
+            cx: image.naturalWidth / 2,
+            cy: image.naturalHeight / 2,
             zoom: 1,
           };
           zoom.value = 1;
           editor.hidden = false;
-          var size = frameSize();
-          var factor = scale();
-          place((size - state.width * factor) / 2, (size - state.height * factor) / 2);
+          render();
         };
         image.onerror = reset; // not a picture the browser can show: the server will say so
         image.src = reader.result;
@@ -106,14 +105,16 @@
     var drag = null;
     frame.addEventListener("pointerdown", function (event) {
       if (!state) return;
-      drag = { x: event.clientX, y: event.clientY, left: state.left, top: state.top };
+      drag = { x: event.clientX, y: event.clientY };
       frame.setPointerCapture(event.pointerId);
       frame.classList.add("is-dragging");
       event.preventDefault();
     });
     frame.addEventListener("pointermove", function (event) {
       if (!drag) return;
-      place(drag.left + event.clientX - drag.x, drag.top + event.clientY - drag.y);
+      moveBy(event.clientX - drag.x, event.clientY - drag.y);
+      drag.x = event.clientX;
+      drag.y = event.clientY;
     });
     function stop() {
       drag = null;
@@ -131,7 +132,7 @@
         ArrowDown: [0, -STEP],
       };
       if (moves[event.key]) {
-        place(state.left + moves[event.key][0], state.top + moves[event.key][1]);
+        moveBy(moves[event.key][0], moves[event.key][1]);
       } else if (event.key === "+" || event.key === "=") {
         zoomTo(state.zoom + ZOOM_STEP);
       } else if (event.key === "-") {
@@ -142,9 +143,7 @@
       event.preventDefault();
     });
 
-    window.addEventListener("resize", function () {
-      if (state) zoomTo(state.zoom);
-    });
+    window.addEventListener("resize", render);
   }
 
   function start() {

@@ -5,6 +5,8 @@ import re
 import pytest
 from django.core import mail
 
+from tests.e2e.nav import nav_link
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct-horse-battery-staple-9"
@@ -28,7 +30,7 @@ def test_sign_up_verify_log_out_log_in_and_wrong_password(page, screenshot):
     page.wait_for_url(re.compile(r"/profile/onboarding/"))
     screenshot("onboarding")
 
-    page.get_by_role("button", name=re.compile("log out", re.I)).first.click()
+    nav_link(page, "Log out").click()
     if "/accounts/logout/" in page.url:
         page.get_by_role("button", name=re.compile("log out|sign out", re.I)).click()
     page.goto("/accounts/login/")

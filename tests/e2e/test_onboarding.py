@@ -102,6 +102,7 @@ def test_a_photo_is_cropped_to_the_square_the_person_chooses(page, screenshot, t
     expect(page.locator('input[name="crop_size"]')).to_have_value("100")
     expect(page.locator('input[name="crop_x"]')).to_have_value("450")
     screenshot("photo")
+    expect(page.locator('input[name="crop_x"]')).to_have_value("450")  # a resize moves nothing
 
     page.get_by_role("button", name="Save photo").click()
     page.wait_for_url(re.compile(r"/onboarding/interests/"))

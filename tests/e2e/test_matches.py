@@ -116,19 +116,6 @@ def test_matches_filter_pass_undo_and_save(page, screenshot, people):
     screenshot("saved")
 
 
-@pytest.fixture
-def page_without_js(browser, live_server, viewport):
-    name, size = viewport
-    context = browser.new_context(
-        viewport=size, base_url=live_server.url, java_script_enabled=False
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.viewport_name = name
-    yield page
-    context.close()
-
-
 def test_without_javascript_actions_are_plain_forms(page_without_js, people):
     page = page_without_js
     _log_in(page, people["me"].user.email)

@@ -110,3 +110,21 @@ def test_a_photo_is_cropped_to_the_square_the_person_chooses(page, screenshot, t
     with profile.avatar.open() as stored, Image.open(stored) as avatar:
         red, green, blue = avatar.convert("RGB").getpixel((128, 128))
     assert blue > 200 and red < 40 and green < 40
+
+
+def test_without_javascript_a_photo_uploads_and_the_middle_square_is_kept(
+    page_without_js, tmp_path
+):
+    page = page_without_js
+    user = UserFactory(email=f"nojs-photo-{page.viewport_name}@example.com")
+    profile = ProfileFactory(user=user, onboarded_at=None, display_name="Noor Haddad")
+    _log_in(page, user.email)
+    page.goto("/profile/onboarding/photo/")
+    expect(page.get_by_role("img", name="Preview of your photo")).to_be_hidden()
+    page.get_by_label("Your photo", exact=True).set_input_files(str(_stripes(tmp_path / "me.png")))
+    page.get_by_role("button", name="Save photo").click()
+    page.wait_for_url(re.compile(r"/onboarding/interests/"))
+    profile.refresh_from_db()
+    with profile.avatar.open() as stored, Image.open(stored) as avatar:
+        red, green, blue = avatar.convert("RGB").getpixel((128, 128))
+    assert green > 200 and red < 40 and blue < 40

@@ -68,19 +68,6 @@ def test_people_search_from_the_header_updates_as_you_type(page, screenshot, peo
     page.wait_for_url(re.compile(rf"/people/{people['sam'].pk}/$"))
 
 
-@pytest.fixture
-def page_without_js(browser, live_server, viewport):
-    name, size = viewport
-    context = browser.new_context(
-        viewport=size, base_url=live_server.url, java_script_enabled=False
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.viewport_name = name
-    yield page
-    context.close()
-
-
 def test_without_javascript_search_and_browse_are_plain_forms(page_without_js, people):
     page = page_without_js
     _log_in(page, people["me"].user.email)

@@ -283,16 +283,16 @@ def _photo_step(request, *, profile, context):
     """An optional photo, cropped to the square the person chooses; Skip goes on without."""
     bound = request.method == "POST"
     form = PhotoForm(request.POST if bound else None, request.FILES if bound else None)
-    if request.method == "POST" and "skip" in request.POST:
+    if bound and "skip" in request.POST:
         return _next_step("photo")
-    if request.method == "POST" and form.is_valid():
+    if bound and form.is_valid():
         services.profile_avatar_store(profile=profile, content=form.processed_avatar)
         messages.success(request, "Your photo is saved.")
         return _next_step("photo")
     return render(
         request,
         "profiles/onboarding.html",
-        {**context, "form": form, "next_step": STEP_NAMES[STEP_NAMES.index("photo") + 1]},
+        {**context, "form": form},
         status=400 if form.errors else 200,
     )
 

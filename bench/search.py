@@ -51,7 +51,7 @@ from _common import (  # noqa: E402
 )
 
 DEMO_EMAIL = "demo@intch.local"
-FOUND = re.compile(r"([\d,]+) (?:person|people) for")
+FOUND = re.compile(r"([\d,]+\+?) (?:person|people) for")
 SETTINGS = """
 from intch.settings.production import *  # noqa: F403
 
@@ -163,7 +163,7 @@ def measure(rounds, seed):
         response = client.get("/search/", params, **headers)  # warm-up
         assert response.status_code == 200, (label, response.status_code)
         count = FOUND.search(response.content.decode())
-        found = int(count.group(1).replace(",", "")) if count else 0
+        found = count.group(1) if count else "0"  # "1000+" when the count stopped there
         timings = []
         for _ in range(rounds):
             started = time.perf_counter()
@@ -233,7 +233,7 @@ def main():
     print(f"{'query':<{width}}  {'found':>7}  {'p50 ms':>7}  {'p95 ms':>7}  typed")
     for label, row in results.items():
         print(
-            f"{label:<{width}}  {row['found']:>7,}  {row['p50_ms']:>7}  {row['p95_ms']:>7}"
+            f"{label:<{width}}  {row['found']:>7}  {row['p50_ms']:>7}  {row['p95_ms']:>7}"
             f"  {row['query']!r}"
         )
     print(f"{'all searches':<{width}}  {'':>7}  {overall['p50_ms']:>7}  {overall['p95_ms']:>7}")

@@ -76,6 +76,13 @@ def _stripes(path):
     return path
 
 
+def _avatar_middle(profile):
+    """The colour in the middle of the stored avatar."""
+    profile.refresh_from_db()
+    with profile.avatar.open() as stored, Image.open(stored) as avatar:
+        return avatar.convert("RGB").getpixel((128, 128))
+
+
 def test_a_photo_is_cropped_to_the_square_the_person_chooses(page, screenshot, tmp_path):
     user = UserFactory(email=f"photo-{page.viewport_name}@example.com")
     profile = ProfileFactory(user=user, onboarded_at=None, display_name="Noor Haddad")
@@ -106,9 +113,7 @@ def test_a_photo_is_cropped_to_the_square_the_person_chooses(page, screenshot, t
 
     page.get_by_role("button", name="Save photo").click()
     page.wait_for_url(re.compile(r"/onboarding/interests/"))
-    profile.refresh_from_db()
-    with profile.avatar.open() as stored, Image.open(stored) as avatar:
-        red, green, blue = avatar.convert("RGB").getpixel((128, 128))
+    red, green, blue = _avatar_middle(profile)
     assert blue > 200 and red < 40 and green < 40
 
 
@@ -124,7 +129,5 @@ def test_without_javascript_a_photo_uploads_and_the_middle_square_is_kept(
     page.get_by_label("Your photo", exact=True).set_input_files(str(_stripes(tmp_path / "me.png")))
     page.get_by_role("button", name="Save photo").click()
     page.wait_for_url(re.compile(r"/onboarding/interests/"))
-    profile.refresh_from_db()
-    with profile.avatar.open() as stored, Image.open(stored) as avatar:
-        red, green, blue = avatar.convert("RGB").getpixel((128, 128))
+    red, green, blue = _avatar_middle(profile)
     assert green > 200 and red < 40 and blue < 40

@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("profiles.urls")),
     path("", include("matching.urls")),
     path("messages/", include("messaging.urls")),
+    path("", include("search.urls")),
     path("home/", include("home.urls")),
 ]
 

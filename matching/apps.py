@@ -11,16 +11,21 @@ class MatchingConfig(AppConfig):
     verbose_name = "Matching"
 
     def ready(self):
-        # Its sections of the member's home page (intch/home_sections.py).
-        from matching import home  # noqa: F401
-        from matching.selectors import request_reasons
-        from messaging.hooks import request_reasons_register
-
-        # A request shows its recipient the reasons its sender saw (messaging cannot ask).
-        request_reasons_register(request_reasons)
+        # Imported here: these modules load models, which must wait until the apps are ready.
+        # Importing `home` adds its sections of the member's home page (intch/home_sections.py).
         from intch import personal_data
         from intch.personal_data import Holding
-        from matching import selectors
+        from matching import (
+            home,  # noqa: F401
+            selectors,
+        )
+        from matching.services import match_pages_forget
+        from messaging.hooks import conversation_changed_register, request_reasons_register
+
+        # A request shows its recipient the reasons its sender saw (messaging cannot ask).
+        request_reasons_register(selectors.request_reasons)
+        # Cards say whether a request is on its way or the two already talk.
+        conversation_changed_register(match_pages_forget)
 
         personal_data.declare(
             Holding("matching.Match.user", section="matches"),

@@ -14,7 +14,12 @@ SORT_CHOICES = (
     (selectors.SORT_BEST, "Best match"),
     (selectors.SORT_NEWEST, "Newest profiles"),
 )
-FILTER_FIELDS = ("goal", "tag", "place", "min_score", "sort")
+CONTACTS_CHOICES = (
+    (selectors.CONTACTS_HIDE, "Leave them out"),
+    (selectors.CONTACTS_INCLUDE, "Show them too"),
+    (selectors.CONTACTS_ONLY, "Only them"),
+)
+FILTER_FIELDS = ("goal", "tag", "place", "min_score", "sort", "contacts")
 
 
 def _collapse(text):
@@ -57,6 +62,12 @@ class MatchFilterForm(CleanInputsForm, forms.Form):
         required=False,
         error_messages={"invalid_choice": "We do not know that order, so we sort by best match."},
     )
+    contacts = forms.ChoiceField(
+        label="People you already talk to",
+        choices=CONTACTS_CHOICES,
+        required=False,
+        error_messages={"invalid_choice": "We do not know that choice, so we leave them out."},
+    )
     # A list holds at most MATCHING_K people; anything far beyond is nonsense, so page 1.
     page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
 
@@ -96,6 +107,7 @@ class MatchFilterForm(CleanInputsForm, forms.Form):
             place=self._value("place") or "",
             min_score=self._value("min_score") or None,
             sort=self._value("sort") or selectors.SORT_BEST,
+            contacts=self._value("contacts") or selectors.CONTACTS_HIDE,
         )
 
     @property
@@ -111,6 +123,7 @@ class MatchFilterForm(CleanInputsForm, forms.Form):
             "place": filters.place,
             "min_score": filters.min_score,
             "sort": "" if filters.sort == selectors.SORT_BEST else filters.sort,
+            "contacts": filters.contacts,
         }
         params.update(overrides)
         return params
@@ -130,6 +143,10 @@ class MatchFilterForm(CleanInputsForm, forms.Form):
             active.append((f"In {filters.place}", "place"))
         if filters.min_score:
             active.append((f"{filters.min_score}% or more", "min_score"))
+        if filters.contacts == selectors.CONTACTS_INCLUDE:
+            active.append(("With people you talk to", "contacts"))
+        elif filters.contacts == selectors.CONTACTS_ONLY:
+            active.append(("Only people you talk to", "contacts"))
         return [
             {"label": label, "query": self.query_string(**{name: ""})} for label, name in active
         ]

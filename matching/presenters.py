@@ -15,8 +15,8 @@ def query_string(params):
 def cards_fingerprint(cards, *, salt=""):
     """A key that changes whenever anything a list of cards shows changes.
 
-    `cards` are {"person", "match", "saved", "new"}; a person's edits move their profile's
-    updated_at, and a recomputed list gets new Match rows (lists are replaced whole).
+    `cards` are {"person", "match", "saved", "new", "contact"}; a person's edits move their
+    profile's updated_at, and a recomputed list gets new Match rows (lists are replaced whole).
     """
     parts = [salt]
     for card in cards:
@@ -31,6 +31,7 @@ def cards_fingerprint(cards, *, salt=""):
                 match.computed_at.isoformat() if match else "",
                 bool(card["saved"]),
                 bool(card["new"]),
+                card.get("contact") or "",
             )
         )
     return hashlib.sha256(repr(parts).encode()).hexdigest()

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.core.paginator import Page, Paginator
 from django.db.models import (
     BooleanField,
     Count,
@@ -15,27 +14,25 @@ from django.db.models import (
     OuterRef,
     Q,
     Value,
-    Window,
 )
 from django.utils import timezone
 
+from intch.pagination import counted_page
 from matching.engine import complementary_goals
 from matching.models import Match, MatchRun, MatchState, Pass, Saved
 from messaging.models import Conversation
+from messaging.selectors import contact_state, talking
 from profiles.goals import GOALS
-from profiles.models import (
-    Block,
-    Profile,
-    Tag,
-    TagAlias,
-    TaggedInterest,
-    TaggedValue,
-    normalise_tag_name,
-)
-from profiles.selectors import tag_suggestions
+from profiles.models import Block, Profile, Tag, TaggedInterest, TaggedValue
+from profiles.selectors import tag_lookup, tag_suggestions
 
 SORT_BEST = "best"
 SORT_NEWEST = "newest"
+# People you already talk to (an accepted conversation) are left out unless asked for.
+CONTACTS_HIDE = ""
+CONTACTS_INCLUDE = "include"
+CONTACTS_ONLY = "only"
+
 TAG_SUGGESTION_LIMIT = 8
 PLACES_CACHE_SECONDS = 600
 MAX_PAGE = 10_000
@@ -50,10 +47,11 @@ class MatchFilters:
     place: str = ""  # their city or their country
     min_score: int | None = None
     sort: str = SORT_BEST
+    contacts: str = CONTACTS_HIDE  # CONTACTS_INCLUDE or CONTACTS_ONLY bring them back
 
     @property
     def active(self):
-        return bool(self.goal or self.tag or self.place or self.min_score)
+        return bool(self.goal or self.tag or self.place or self.min_score or self.contacts)
 
 
 def match_for_pair(*, user, other):
@@ -81,7 +79,11 @@ def _with_flags(queryset, *, user, new_since):
         is_new = ExpressionWrapper(
             Q(candidate__profile__onboarded_at__gt=new_since), output_field=BooleanField()
         )
-    return queryset.annotate(is_saved=Exists(saved), is_new=is_new)
+    return queryset.annotate(
+        is_saved=Exists(saved),
+        is_new=is_new,
+        contact=contact_state(user=user, other=OuterRef("candidate_id")),
+    )
 
 
 def _tag_filter(tag):
@@ -94,8 +96,10 @@ def _tag_filter(tag):
 def matches_for(*, user, filters=None, new_since=None):
     """`user`'s suggestions, filtered and sorted, as one lazy query (cards need nothing more).
 
-    Each match carries `is_saved` and `is_new` (the person joined after `new_since`).
-    Passed, hidden, departed and blocked people are left out.
+    Each match carries `is_saved`, `is_new` (the person joined after `new_since`) and
+    `contact` (messaging's CONTACT_* code: a request on its way, talking, declined).
+    Passed, hidden, departed and blocked people are left out, and so are people `user`
+    already talks to unless the filters ask for them.
     """
     filters = filters or MatchFilters()
     matches = Match.objects.filter(user=user).exclude(
@@ -116,6 +120,10 @@ def matches_for(*, user, filters=None, new_since=None):
         )
     if filters.min_score:
         matches = matches.filter(score__gte=filters.min_score)
+    if filters.contacts == CONTACTS_ONLY:
+        matches = matches.filter(talking(user=user, other=OuterRef("candidate_id")))
+    elif filters.contacts != CONTACTS_INCLUDE:
+        matches = matches.exclude(talking(user=user, other=OuterRef("candidate_id")))
     if filters.sort == SORT_NEWEST:
         ordering = ("-candidate__profile__onboarded_at", "rank")
     else:
@@ -134,24 +142,7 @@ def match_page(*, user, filters=None, new_since=None, number=1, size=20):
     A page past the end gives the last page (one more query, only then).
     """
     matches = matches_for(user=user, filters=filters, new_since=new_since)
-    number = min(max(1, number), MAX_PAGE)
-    rows = list(_page_rows(matches, number, size))
-    if rows:
-        total = rows[0].total
-    elif number > 1:
-        total = matches.count()
-        number = max(1, -(-total // size))
-        rows = list(_page_rows(matches, number, size)) if total else []
-    else:
-        total = 0
-    paginator = Paginator(matches, size)
-    paginator.count = total  # known already: spares Paginator its own COUNT query
-    return Page(rows, number, paginator)
-
-
-def _page_rows(matches, number, size):
-    offset = (number - 1) * size
-    return matches.annotate(total=Window(Count("pk")))[offset : offset + size]
+    return counted_page(matches, number=number, size=size, max_page=MAX_PAGE)
 
 
 def match_card_for(*, user, candidate):
@@ -189,10 +180,12 @@ def _match_places(user):
 
 
 def saved_for(*, user):
-    """The people `user` saved, last saved first (departed, hidden and blocked left out)."""
+    """The people `user` saved, last saved first (departed, hidden and blocked left out),
+    each with `contact` (messaging's CONTACT_* code)."""
     saved = Saved.objects.filter(user=user)
     return (
         _visible_candidates(saved, user=user, field="saved")
+        .annotate(contact=contact_state(user=user, other=OuterRef("saved_id")))
         .select_related("saved__profile")
         .defer("saved__password", "saved__profile__bio")
         .order_by("-created_at", "-pk")
@@ -217,45 +210,10 @@ def pass_get(*, user, profile_id):
     return passed.passed.profile if passed else None
 
 
-def _alias_tag_ids(**lookup):
-    return TagAlias.objects.filter(**lookup).values("tag_id")
-
-
 def filter_tag_lookup(*, text, limit=TAG_SUGGESTION_LIMIT):
     """The approved tag a filter names (by slug, name or alias) and, when there is none, the
-    tags whose name or alias contains the text, best first: (tag or None, suggestions).
-
-    One query either way, so a mistyped tag costs the page nothing extra.
-    """
-    text = (text or "").strip()
-    normalized = normalise_tag_name(text)
-    if not normalized:
-        return None, []
-    alias_exact = Exists(TagAlias.objects.filter(tag_id=OuterRef("pk"), normalized_name=normalized))
-    tags = list(
-        Tag.objects.filter(status=Tag.Status.APPROVED)
-        .filter(
-            Q(slug=text)
-            | Q(normalized_name__contains=normalized)
-            | Q(pk__in=_alias_tag_ids(normalized_name__contains=normalized))
-        )
-        .annotate(
-            slug_exact=ExpressionWrapper(Q(slug=text), output_field=BooleanField()),
-            name_exact=ExpressionWrapper(
-                Q(normalized_name=normalized), output_field=BooleanField()
-            ),
-            alias_exact=alias_exact,
-        )
-        # Exact hits first, so a long list of near names never pushes them out of the slice.
-        .order_by("-slug_exact", "-name_exact", "-alias_exact", "normalized_name")[: limit * 4]
-    )
-    if tags and (tags[0].slug_exact or tags[0].name_exact or tags[0].alias_exact):
-        return tags[0], []
-    ranked = sorted(
-        tags,
-        key=lambda tag: (not tag.normalized_name.startswith(normalized), len(tag.name), tag.name),
-    )
-    return None, ranked[:limit]
+    tags it may mean, best first: (tag or None, suggestions). See profiles' tag_lookup."""
+    return tag_lookup(text=text, limit=limit)
 
 
 def filter_tag_suggestions(*, query, limit=TAG_SUGGESTION_LIMIT):

@@ -25,7 +25,7 @@ from intch.inputs import query_choice, query_int, query_text, safe_next
 from matching import presenters, selectors, services
 from matching.forms import MatchFilterForm
 from messaging.middleware import presence_passive
-from messaging.selectors import unread_counts
+from messaging.selectors import contact_state_for, unread_counts
 from profiles.selectors import (
     profile_get_visible,
     profile_is_ready,
@@ -43,6 +43,8 @@ CARD_TEMPLATES = (
     "partials/_match_score.html",
     "matching/partials/_reasons.html",
     "profiles/partials/_avatar.html",
+    "messaging/partials/_contact_action.html",
+    "messaging/partials/_contact_state.html",
 )
 PAGE_TEMPLATES = (
     "base.html",
@@ -159,7 +161,13 @@ def match_list(request):
         size=PAGE_SIZE,
     )
     cards = [
-        {"person": m.candidate.profile, "match": m, "saved": m.is_saved, "new": m.is_new}
+        {
+            "person": m.candidate.profile,
+            "match": m,
+            "saved": m.is_saved,
+            "new": m.is_new,
+            "contact": m.contact or "",
+        }
         for m in page.object_list
     ]
     response = render(
@@ -174,6 +182,7 @@ def match_list(request):
             "form": form,
             "filters": filters,
             "query": form.query_string(),
+            "contacts_query": form.query_string(contacts=selectors.CONTACTS_INCLUDE),
             "places": selectors.match_places_for(user=request.user, state=state),
             "passed": _passed_notice(request),
             "next_url": request.get_full_path(),
@@ -200,6 +209,7 @@ def saved_list(request):
             "match": matches.get(item.saved_id),
             "saved": True,
             "new": False,
+            "contact": item.contact or "",
         }
         for item in saved.object_list
     ]
@@ -282,9 +292,11 @@ def _person(request, profile_id):
 def _card(request, *, person, error=""):
     """The card of one person as it stands now (the htmx answer to Save, Unsave and Undo)."""
     match = selectors.match_card_for(user=request.user, candidate=person.user)
-    saved = (
-        match.is_saved if match else selectors.saved_exists(user=request.user, other=person.user)
-    )
+    if match is not None:
+        saved, contact = match.is_saved, match.contact
+    else:
+        saved = selectors.saved_exists(user=request.user, other=person.user)
+        contact = contact_state_for(user=request.user, other=person.user)
     return render(
         request,
         "matching/partials/_card.html",
@@ -292,6 +304,7 @@ def _card(request, *, person, error=""):
             "person": person,
             "match": match,
             "saved": saved,
+            "contact": contact or "",
             "in_saved": query_choice(request.POST, "view", ("saved",)) is not None,
             "error": error,
         },

@@ -6,7 +6,8 @@ class MessagingConfig(AppConfig):
     verbose_name = "Messaging"
 
     def ready(self):
-        # Its sections of the member's home page (intch/home_sections.py).
+        # Imported here: these modules load models, which must wait until the apps are ready.
+        # Importing `home` adds its sections of the member's home page (intch/home_sections.py).
         from intch import personal_data
         from intch.personal_data import ANONYMISED, Holding
         from messaging import (
@@ -14,6 +15,10 @@ class MessagingConfig(AppConfig):
             selectors,
             services,
         )
+        from profiles.hooks import profile_page_register
+
+        # Another person's profile says where the viewer stands with them.
+        profile_page_register(selectors.profile_page_contact)
 
         personal_data.declare(
             # A conversation is listed once, with every message in it, whoever started it.

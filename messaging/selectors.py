@@ -1,14 +1,36 @@
 """Reads for messaging. Each one also decides who may see what: a conversation someone may
 not see is a 404, the same answer as one that does not exist."""
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from messaging.models import Conversation, Message, MessageNotification, Participant, Report
 from profiles.goals import GOAL_LABELS
 from profiles.models import Block, Tag, TaggedInterest, TaggedValue
+
+# Where a person stands with another, for cards and profiles (no conversation: CONTACT_NONE).
+CONTACT_NONE = ""
+CONTACT_SENT = "sent"  # your request waits for them
+CONTACT_RECEIVED = "received"  # their request waits for you
+CONTACT_CONNECTED = "connected"  # you talk
+CONTACT_DECLINED = "declined"  # they declined your request
+CONTACT_YOU_DECLINED = "you_declined"  # you declined theirs
 
 PAGE_SIZE = 30
 POLL_LIMIT = 100
@@ -98,8 +120,6 @@ def unread_counts(*, user):
 
 def _unread_counts_query(*, user):
     """The counts in one query."""
-    from django.contrib.auth import get_user_model
-
     row = (
         get_user_model()
         .objects.filter(pk=user.pk)
@@ -194,8 +214,6 @@ def conversation_get_for_participant(*, user, conversation_id):
 
 def conversation_visible_to(*, user_id, conversation_id):
     """True if the person may see the conversation (the socket asks before joining)."""
-    from django.contrib.auth import get_user_model
-
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return False
@@ -204,6 +222,56 @@ def conversation_visible_to(*, user_id, conversation_id):
     except Http404:
         return False
     return True
+
+
+def _conversations_with(*, user, other):
+    """The conversation (a queryset of at most one) between `user` and `other`, a user or an
+    OuterRef to a user id."""
+    return Conversation.objects.filter(
+        Q(initiator=user, recipient=other) | Q(initiator=other, recipient=user)
+    )
+
+
+def contact_state(*, user, other):
+    """An expression: where `user` stands with `other` (an OuterRef to a user id), as a
+    CONTACT_* code, or NULL when they have no conversation. One subquery, for annotations."""
+    mine = Q(initiator=user)
+    state = Case(
+        When(status=Conversation.Status.ACCEPTED, then=Value(CONTACT_CONNECTED)),
+        When(mine & Q(status=Conversation.Status.PENDING), then=Value(CONTACT_SENT)),
+        When(status=Conversation.Status.PENDING, then=Value(CONTACT_RECEIVED)),
+        When(mine, then=Value(CONTACT_DECLINED)),
+        default=Value(CONTACT_YOU_DECLINED),
+        output_field=CharField(),
+    )
+    return Subquery(
+        _conversations_with(user=user, other=other).annotate(state=state).values("state")[:1],
+        output_field=CharField(),
+    )
+
+
+def talking(*, user, other):
+    """An expression: True when `user` and `other` (an OuterRef to a user id) already talk."""
+    return Exists(
+        _conversations_with(user=user, other=other).filter(status=Conversation.Status.ACCEPTED)
+    )
+
+
+def contact_state_for(*, user, other):
+    """Where `user` stands with `other` (a CONTACT_* code), in one query."""
+    state = (
+        get_user_model()
+        .objects.filter(pk=other.pk)
+        .annotate(contact=contact_state(user=user, other=OuterRef("pk")))
+        .values_list("contact", flat=True)
+        .first()
+    )
+    return state or CONTACT_NONE
+
+
+def profile_page_contact(*, viewer, profile):
+    """What another person's profile page needs from messaging: where the viewer stands."""
+    return {"contact": contact_state_for(user=viewer, other=profile.user)}
 
 
 def conversation_between(*, user, other):

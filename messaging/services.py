@@ -296,6 +296,7 @@ def _accept(conversation, *, user):
             user_id=user.pk,
             through_message_id=conversation.last_message_id,
         )
+    hooks.conversation_changed(user_ids=conversation.participant_ids)
     _push_after_commit(
         user_ids=conversation.participant_ids,
         event={"kind": "conversation", "conversation_id": conversation.pk, "state": "accepted"},
@@ -366,6 +367,7 @@ def _request(conversation, *, sender, recipient, body, prompt, client_token):
         )
     for user in (sender, recipient):
         Participant.objects.get_or_create(conversation=conversation, user=user)
+    hooks.conversation_changed(user_ids=(sender.pk, recipient.pk))
     _push_after_commit(
         user_ids=(recipient.pk,),
         event={"kind": "conversation", "conversation_id": conversation.pk, "state": "pending"},
@@ -491,6 +493,7 @@ def conversation_decline(*, conversation, user):
         conversation.status = Conversation.Status.DECLINED
         conversation.responded_at = timezone.now()
         conversation.save(update_fields=["status", "responded_at"])
+        hooks.conversation_changed(user_ids=conversation.participant_ids)
         _push_after_commit(
             user_ids=conversation.participant_ids,
             event={"kind": "conversation", "conversation_id": conversation.pk, "state": "declined"},

@@ -207,6 +207,9 @@ class TagAdmin(admin.ModelAdmin):
             obj.status = new_status
         else:
             super().save_model(request, obj, form, change)
+        if change and "name" in form.changed_data:
+            # People are found by their tags' names.
+            services.profile_search_refresh_for_tags(tag_ids=[obj.pk])
 
     def delete_model(self, request, obj):
         self.delete_queryset(request, Tag.objects.filter(pk=obj.pk))
@@ -218,6 +221,8 @@ class TagAdmin(admin.ModelAdmin):
             or TaggedValue.objects.filter(tag_id__in=tag_ids).exists()
         )
         with transaction.atomic():
+            if in_use:
+                services.profile_search_refresh_for_tags(tag_ids=tag_ids)
             Tag.objects.filter(pk__in=tag_ids).delete()
             if in_use:
                 from matching.services import matches_recompute_all_later
@@ -440,6 +445,8 @@ class ProfileAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if set(form.changed_data) & services.SEARCH_FIELDS:
+            services.profile_search_refresh(profile_ids=[obj.pk])
         if change and set(form.changed_data) & services.MATCHING_FIELDS:
             from matching.services import matches_changed_for
 

@@ -39,6 +39,11 @@ class ProfilesConfig(AppConfig):
                 "without your name; your proposals that were never approved are deleted.",
                 kept_where=(("status", "approved"),),
             ),
+            Holding(
+                "profiles.ProfileSearch.user",
+                not_exported="The people-search index: a copy of your profile's name, work, "
+                "place and tags, which the profile section already holds.",
+            ),
             Holding("usersessions.UserSession.user", section="sessions"),
             Holding("mfa.Authenticator.user", section="two_factor"),
             Holding("socialaccount.SocialAccount.user", section="social_accounts"),

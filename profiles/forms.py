@@ -56,13 +56,59 @@ class GoalsForm(CleanInputsForm, forms.Form):
     )
 
 
-class ProfileForm(CleanInputsForm, forms.ModelForm):
+class AvatarCropMixin:
+    """A picture upload with the square the person chose (crop_x, crop_y, crop_size, in the
+    picture's pixels; set by static/js/avatar-crop.js). Without them, the middle square."""
+
+    def _crop_fields(self):
+        for name in ("crop_x", "crop_y", "crop_size"):
+            self.fields[name] = forms.IntegerField(
+                required=False, min_value=0, max_value=100_000, widget=forms.HiddenInput
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        uploaded = cleaned.get("avatar_upload")
+        if uploaded and "avatar_upload" not in self.errors:
+            crop = [cleaned.get(name) for name in ("crop_x", "crop_y", "crop_size")]
+            if any(value is None for value in crop):
+                # Nothing chosen (no JavaScript), or a part missing: the middle square.
+                crop = None
+            try:
+                self.processed_avatar = avatar_process(uploaded=uploaded, crop=crop)
+            except ValidationError as error:
+                self.add_error("avatar_upload", error)
+        return cleaned
+
+
+AVATAR_HELP = "JPEG, PNG or WebP, up to 5 MB. We crop it to a square and remove its metadata."
+AVATAR_ACCEPT = {"accept": "image/jpeg,image/png,image/webp"}
+
+
+class PhotoForm(CleanInputsForm, AvatarCropMixin, forms.Form):
+    """The photo step of onboarding."""
+
+    avatar_upload = forms.FileField(
+        label="Your photo",
+        help_text=AVATAR_HELP,
+        # Nothing to clear on a first photo: a plain file input, without Django's "clear" box.
+        widget=forms.FileInput(attrs=AVATAR_ACCEPT),
+        error_messages={"required": "Choose a picture first, or skip this step."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._crop_fields()
+        self.processed_avatar = None
+
+
+class ProfileForm(CleanInputsForm, AvatarCropMixin, forms.ModelForm):
     goals = GoalsForm.base_fields["goals"]
     avatar_upload = forms.FileField(
         required=False,
         label="Profile picture",
-        help_text="JPEG, PNG or WebP, up to 5 MB. We crop it to a square and remove its metadata.",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        help_text=AVATAR_HELP,
+        widget=forms.ClearableFileInput(attrs=AVATAR_ACCEPT),
     )
     remove_avatar = forms.BooleanField(required=False, label="Remove my picture")
     bio = LongTextField(
@@ -90,13 +136,8 @@ class ProfileForm(CleanInputsForm, forms.ModelForm):
         self.fields["display_name"].required = True
         if self.instance and self.instance.pk and not self.is_bound:
             self.initial["goals"] = self.instance.goals
+        self._crop_fields()
         self.processed_avatar = None
-
-    def clean_avatar_upload(self):
-        uploaded = self.cleaned_data.get("avatar_upload")
-        if uploaded:
-            self.processed_avatar = avatar_process(uploaded=uploaded)
-        return uploaded
 
     def clean_linkedin_url(self):
         url = self.cleaned_data.get("linkedin_url", "")

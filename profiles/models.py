@@ -5,6 +5,7 @@ import secrets
 import unicodedata
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
@@ -187,8 +188,47 @@ class Profile(models.Model):
         return letters.upper()
 
     @property
+    def work_line(self):
+        """“Role at Company”, or "" when the headline already says it (it often does)."""
+        line = " at ".join(part for part in (self.current_role, self.company) if part)
+        if not line:
+            return ""
+        headline = normalise_tag_name(self.headline)
+        if normalise_tag_name(line) in headline:
+            return ""
+        return line
+
+    @property
     def location(self):
         return ", ".join(part for part in (self.city, self.country) if part)
+
+
+class ProfileSearch(models.Model):
+    """A person's people-search document (profiles.search.document), kept up to date by the
+    services that change what it covers (services.profile_search_refresh).
+
+    The folded text serves the SQLite fallback (LIKE on word prefixes); on PostgreSQL
+    `vector` holds the same text as a weighted tsvector (name A, work B, the rest C) with a
+    GIN index that migration 0002 creates there only, and only the name is kept as text
+    (to order equals by): a broad search reads every row it finds, so rows stay narrow.
+    Whether the account is active is not copied (an admin may reactivate it anywhere):
+    searches read it from the user.
+    """
+
+    profile = models.OneToOneField(
+        Profile, primary_key=True, on_delete=models.CASCADE, related_name="search"
+    )
+    # Copies of the profile's, so a search reads this table alone until it has its page.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    listed = models.BooleanField(default=False)  # onboarded and discoverable
+    name_text = models.TextField(blank=True)
+    work_text = models.TextField(blank=True)  # headline, role, company (SQLite only)
+    # industry, city, country, interests, values (SQLite only)
+    other_text = models.TextField(blank=True)
+    vector = SearchVectorField(null=True, blank=True)
+
+    def __str__(self):
+        return f"search document of {self.profile_id}"
 
 
 class Block(models.Model):

@@ -1,10 +1,39 @@
 """Reads for people and the taxonomy. Views call these; they also check who may see what."""
 
-from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery
+from django.contrib.auth import get_user_model
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
 
 from profiles.goals import GOAL_LABELS
-from profiles.models import Block, Category, Profile, Tag, TaggedInterest, TaggedValue
+from profiles.models import (
+    Block,
+    Category,
+    Profile,
+    ProfileSearch,
+    Tag,
+    TagAlias,
+    TaggedInterest,
+    TaggedValue,
+    normalise_tag_name,
+)
 
 SUGGESTION_LIMIT = 12
 
@@ -79,6 +108,49 @@ def _visible_profiles(*, viewer):
     )
 
 
+def people_found(*, viewer, words):
+    """The search documents of people `viewer` may see (listed, active, not blocked either
+    way, not `viewer`) that have every one of `words` (folded, see profiles.search) as a
+    word or a word's start, each with `relevance`: higher for a hit in the name than in the
+    work, than in the rest. Unordered: the caller adds its own tie-breakers.
+
+    PostgreSQL: full-text search on the GIN-indexed tsvector, ranked by ts_rank with the
+    weights of the document's parts. Elsewhere (SQLite): LIKE on the folded text, ranked by
+    where each word was found. Either way this table alone is read, with the few inactive
+    accounts and blocks left out by id, so a broad search ranks its hits before any join.
+    """
+    blocked = Block.objects.filter(blocker=viewer).values("blocked_id")
+    blocking = Block.objects.filter(blocked=viewer).values("blocker_id")
+    inactive = get_user_model().objects.filter(is_active=False).values("pk")
+    # NOT IN lists, which PostgreSQL hashes once: a few ids, checked per row in no time.
+    documents = ProfileSearch.objects.filter(listed=True).exclude(
+        Q(user_id=viewer.pk)
+        | Q(user_id__in=blocked)
+        | Q(user_id__in=blocking)
+        | Q(user_id__in=inactive)
+    )
+    if connection.vendor == "postgresql":
+        # Folded words hold only letters and digits, so the raw query cannot be malformed.
+        query = SearchQuery(
+            " & ".join(f"{word}:*" for word in words), search_type="raw", config="simple"
+        )
+        return documents.filter(vector=query).annotate(relevance=SearchRank(F("vector"), query))
+    relevance = Value(0.0)
+    for word in words:
+        needle = " " + word
+        documents = documents.filter(
+            Q(name_text__contains=needle)
+            | Q(work_text__contains=needle)
+            | Q(other_text__contains=needle)
+        )
+        relevance += Case(
+            When(name_text__contains=needle, then=Value(1.0)),
+            When(work_text__contains=needle, then=Value(0.4)),
+            default=Value(0.2),
+        )
+    return documents.annotate(relevance=ExpressionWrapper(relevance, output_field=FloatField()))
+
+
 def profile_get_visible(*, viewer, profile_id):
     """Another person's profile as `viewer` may see it, or 404 (hidden, blocked or absent)."""
     if (
@@ -107,45 +179,150 @@ def profile_goal_labels(*, profile):
     return [GOAL_LABELS[code] for code in profile.goals]
 
 
-def tag_suggestions(*, kind, query, user, exclude_ids=(), limit=SUGGESTION_LIMIT):
-    """Approved tags (and `user`'s own pending ones) whose name or alias contains `query`,
-    prefix matches first. `kind` None: interests and values; `user` None: approved only."""
-    from profiles.models import TagAlias, normalise_tag_name
+# How many people show each tag: the popularity that tag searches rank by and that the
+# browse page shows. Counting every tagging is too much for each keystroke, so the counts are
+# cached and may lag behind by this long.
+TAG_COUNTS_KEY = "profiles:tag-people-counts"
+TAG_COUNTS_SECONDS = 600
+# A tag search ranks at most this many candidates; only the first few are ever shown.
+TAG_SEARCH_CANDIDATES = 200
 
+
+def tag_people_counts():
+    """{tag id: how many visible people (onboarded, active, discoverable) have it}, cached."""
+    counts = cache.get(TAG_COUNTS_KEY)
+    if counts is None:
+        per_kind = [
+            through.objects.filter(
+                content_object__discoverable=True,
+                content_object__onboarded_at__isnull=False,
+                content_object__user__is_active=True,
+            )
+            .order_by()
+            .values("tag_id")
+            .annotate(people=Count("pk"))
+            .values_list("tag_id", "people")
+            for through in (TaggedInterest, TaggedValue)
+        ]
+        counts = dict(per_kind[0].union(per_kind[1], all=True))
+        cache.set(TAG_COUNTS_KEY, counts, TAG_COUNTS_SECONDS)
+    return counts
+
+
+def _match_tier(tag, normalized):
+    """0 the exact name (or alias), 1 the name starts with it, 2 a word of the name does,
+    3 an alias does, 4 it is somewhere in the name or an alias."""
+    name = tag.normalized_name
+    if tag.is_exact:
+        return 0
+    if name.startswith(normalized):
+        return 1
+    if any(word.startswith(normalized) for word in name.split()[1:]):
+        return 2
+    if tag.alias_prefix:
+        return 3
+    return 4
+
+
+def tag_rank(tags, *, query, counts):
+    """Tags best first for `query`: exact, then prefix matches, then the rest; within each,
+    the more people have a tag the higher it comes, then the shorter name. The one ranking
+    of every tag search (picker, matches filter, browse)."""
+    normalized = normalise_tag_name(query)
+    for tag in tags:
+        tag.people_count = counts.get(tag.pk, 0)
+        tag.match_tier = _match_tier(tag, normalized)
+    return sorted(
+        tags, key=lambda tag: (tag.match_tier, -tag.people_count, len(tag.name), tag.name)
+    )
+
+
+def _tag_candidates(*, kind, query, user, exclude_ids=(), slug=None):
+    """The tags a search for `query` may show, exact and prefix matches first (one query)."""
     normalized = normalise_tag_name(query)
     if not normalized:
         return []
     visible = Q(status=Tag.Status.APPROVED)
     if user is not None:
         visible |= Q(status=Tag.Status.PENDING, proposed_by=user)
-    aliased = TagAlias.objects.filter(normalized_name__contains=normalized).values("tag_id")
-    tags = Tag.objects.filter(visible).filter(
-        Q(normalized_name__contains=normalized) | Q(pk__in=aliased)
+    found = Q(normalized_name__contains=normalized) | Q(
+        pk__in=TagAlias.objects.filter(normalized_name__contains=normalized).values("tag_id")
     )
+    exact = Q(normalized_name=normalized) | Exists(
+        TagAlias.objects.filter(tag_id=OuterRef("pk"), normalized_name=normalized)
+    )
+    if slug:
+        found |= Q(slug=slug)
+        exact |= Q(slug=slug)
+    tags = Tag.objects.filter(visible).filter(found)
     if kind is not None:
         tags = tags.filter(kind=kind)
-    tags = (
+    return list(
         tags.exclude(pk__in=list(exclude_ids))
+        .annotate(
+            is_exact=ExpressionWrapper(exact, output_field=BooleanField()),
+            name_prefix=ExpressionWrapper(
+                Q(normalized_name__startswith=normalized), output_field=BooleanField()
+            ),
+            alias_prefix=Exists(
+                TagAlias.objects.filter(
+                    tag_id=OuterRef("pk"), normalized_name__startswith=normalized
+                )
+            ),
+        )
         .select_related("category")
-        .order_by("normalized_name")
+        # Exact and prefix matches first, so many near names never push them out.
+        .order_by("-is_exact", "-name_prefix", "normalized_name")[:TAG_SEARCH_CANDIDATES]
     )
-    ranked = sorted(
-        tags[: limit * 4],
-        key=lambda tag: (
-            not tag.normalized_name.startswith(normalized),
-            tag.normalized_name != normalized,
-            len(tag.name),
-            tag.name,
-        ),
-    )
-    return ranked[:limit]
 
 
-def tags_by_category(*, kind):
-    """Approved tags of one kind grouped by category, for browsing."""
-    tags = Tag.objects.filter(kind=kind, status=Tag.Status.APPROVED).select_related("category")
+def tag_suggestions(*, kind, query, user, exclude_ids=(), limit=SUGGESTION_LIMIT):
+    """Approved tags (and `user`'s own pending ones) whose name or alias contains `query`,
+    ranked by tag_rank, each with `people_count`. `kind` None: interests and values;
+    `user` None: approved only."""
+    candidates = _tag_candidates(kind=kind, query=query, user=user, exclude_ids=exclude_ids)
+    if not candidates:
+        return []
+    return tag_rank(candidates, query=query, counts=tag_people_counts())[:limit]
+
+
+def tag_lookup(*, text, kind=None, limit=SUGGESTION_LIMIT):
+    """The approved tag `text` names (by slug, name or alias) and, when there is none, the
+    ones it may mean, ranked by tag_rank: (tag or None, suggestions).
+
+    An exact hit costs one query; near names add the (cached) popularity counts.
+    """
+    text = (text or "").strip()
+    candidates = _tag_candidates(kind=kind, query=text, user=None, slug=text)
+    if not candidates:
+        return None, []
+    if candidates[0].is_exact:
+        return candidates[0], []
+    return None, tag_rank(candidates, query=text, counts=tag_people_counts())[:limit]
+
+
+def tags_by_category(*, kind, counts=None):
+    """Approved tags of one kind grouped by category, for browsing and the picker.
+
+    With `counts` (tag_people_counts), each tag has `people_count` and each category's tags
+    come most popular first.
+    """
+    tags = list(
+        Tag.objects.filter(kind=kind, status=Tag.Status.APPROVED)
+        .select_related("category")
+        .order_by("category__position", "category__name", "name")
+    )
+    if counts is not None:
+        for tag in tags:
+            tag.people_count = counts.get(tag.pk, 0)
+        tags.sort(key=lambda tag: -tag.people_count)  # stable: categories stay in order
+        tags.sort(
+            key=lambda tag: (
+                (tag.category.position, tag.category.name) if tag.category else (1 << 16, "")
+            )
+        )
     groups = {}
-    for tag in tags.order_by("category__position", "category__name", "name"):
+    for tag in tags:
         groups.setdefault(tag.category, []).append(tag)
     return [{"category": category, "tags": items} for category, items in groups.items()]
 

@@ -5,20 +5,23 @@ import json
 import logging
 
 from django.contrib.auth import get_user_model
+from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from intch.inputs import clean_line
+from profiles import search
 from profiles.goals import goals_to_bits
 from profiles.models import (
     TAG_NAME_MAX_LENGTH,
     Block,
     Category,
     Profile,
+    ProfileSearch,
     Tag,
     TagAlias,
     TaggedInterest,
@@ -33,6 +36,8 @@ VALUE_LIMITS = (1, 10)
 AVATAR_MAX_BYTES = 5 * 1024 * 1024
 AVATAR_MAX_PIXELS = 40_000_000
 AVATAR_SIZE = 256
+# A chosen square smaller than this (in the picture's pixels) would be a blur at AVATAR_SIZE.
+AVATAR_CROP_MIN = 64
 AVATAR_FORMATS = {"JPEG", "PNG", "WEBP"}
 
 PROFILE_FIELDS = (
@@ -51,6 +56,20 @@ PROFILE_FIELDS = (
     "email_notifications",
 )
 MATCHING_FIELDS = {"discoverable"}
+# What people search finds a person by (besides their approved interests and values), and
+# whether it may find them at all.
+SEARCH_FIELDS = {
+    "discoverable",
+    "onboarded_at",
+    "display_name",
+    "headline",
+    "current_role",
+    "company",
+    "industry",
+    "city",
+    "country",
+}
+SEARCH_REFRESH_BATCH = 2000
 # Past this many affected people, one full recompute is cheaper than one job per person.
 STATUS_CHANGE_FULL_RECOMPUTE_ABOVE = 500
 
@@ -107,6 +126,8 @@ def profile_update(*, profile, data):
     profile.full_clean(exclude=["avatar"])
     with transaction.atomic():
         profile.save()
+        if changed & SEARCH_FIELDS:
+            profile_search_refresh(profile_ids=[profile.pk])
         if changed & (MATCHING_FIELDS | {"goal_bits"}):
             _matches_changed(user_id=profile.user_id)
         else:
@@ -114,11 +135,13 @@ def profile_update(*, profile, data):
     return profile
 
 
-def avatar_process(*, uploaded):
+def avatar_process(*, uploaded, crop=None):
     """Re-encode an uploaded image as a square WebP thumbnail with no metadata.
 
-    Raises ValidationError for anything that is not a real JPEG, PNG or WebP image,
-    for files over 5 MB and for decompression bombs.
+    `crop` (x, y, size) is the square the person chose, in pixels of the picture as it is
+    shown (turned upright by its EXIF orientation); without it, the middle square is used.
+    Raises ValidationError for anything that is not a real JPEG, PNG or WebP image, for files
+    over 5 MB, for decompression bombs, and for a square that does not fit the picture.
     """
     if uploaded.size > AVATAR_MAX_BYTES:
         raise ValidationError("The picture is larger than 5 MB. Please choose a smaller one.")
@@ -138,7 +161,17 @@ def avatar_process(*, uploaded):
         with Image.open(uploaded) as image:
             image = ImageOps.exif_transpose(image)
             image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
-            thumbnail = ImageOps.fit(image, (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS)
+            if crop is None:
+                thumbnail = ImageOps.fit(
+                    image, (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS
+                )
+            else:
+                x, y, size = _checked_crop(crop, image.size)
+                thumbnail = image.resize(
+                    (AVATAR_SIZE, AVATAR_SIZE),
+                    Image.Resampling.LANCZOS,
+                    box=(x, y, x + size, y + size),
+                )
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise refused from None
     output = io.BytesIO()
@@ -149,9 +182,31 @@ def avatar_process(*, uploaded):
     return ContentFile(output.getvalue(), name="avatar.webp")
 
 
-def profile_avatar_set(*, profile, uploaded):
-    """Validate, re-encode and store a new avatar, replacing the old one."""
-    return profile_avatar_store(profile=profile, content=avatar_process(uploaded=uploaded))
+def _checked_crop(crop, image_size):
+    """The chosen square as whole pixels, or a ValidationError saying why it cannot be used."""
+    width, height = image_size
+    try:
+        x, y, size = (int(value) for value in crop)
+    except (TypeError, ValueError):
+        raise ValidationError("Choose the square of your picture again.") from None
+    smallest = min(AVATAR_CROP_MIN, width, height)
+    if size < smallest:
+        raise ValidationError(
+            f"The square is too small: choose at least {smallest} pixels of the picture."
+        )
+    if x < 0 or y < 0 or x + size > width or y + size > height:
+        raise ValidationError(
+            f"The square you chose does not fit in the picture ({width} × {height} pixels). "
+            "Choose it again."
+        )
+    return x, y, size
+
+
+def profile_avatar_set(*, profile, uploaded, crop=None):
+    """Validate, re-encode (cropped to `crop`, or the middle) and store a new avatar."""
+    return profile_avatar_store(
+        profile=profile, content=avatar_process(uploaded=uploaded, crop=crop)
+    )
 
 
 def profile_avatar_store(*, profile, content):
@@ -245,6 +300,7 @@ def profile_tags_set(*, profile, interests=None, values=None):
             values = _usable_tags(values, kind=Tag.Kind.VALUE, user=profile.user)
             _check_count(values, label="values", limits=VALUE_LIMITS)
             profile.values.set(values)
+        profile_search_refresh(profile_ids=[profile.pk])
         _matches_changed(user_id=profile.user_id)
     return profile
 
@@ -278,6 +334,7 @@ def profile_onboarding_complete(*, profile):
         with transaction.atomic():
             profile.onboarded_at = timezone.now()
             profile.save(update_fields=["onboarded_at", "updated_at"])
+            profile_search_refresh(profile_ids=[profile.pk])
             # Only onboarded people are matched: a recompute that ran before this (tasks run
             # at once in the embedded default) left the newcomer without a list.
             _matches_changed(user_id=profile.user_id)
@@ -343,6 +400,83 @@ def tag_proposals_forget(*, user):
     Tag.objects.filter(proposed_by=user).exclude(status=Tag.Status.APPROVED).delete()
 
 
+# --- People search ---------------------------------------------------------------------
+
+SEARCH_VECTOR = (
+    SearchVector("name_text", weight="A", config="simple")
+    + SearchVector("work_text", weight="B", config="simple")
+    + SearchVector("other_text", weight="C", config="simple")
+)
+
+
+def profile_search_refresh(*, profile_ids):
+    """Rewrite the search documents of these profiles from what they hold now (their fields
+    and approved tags): the folded text, and on PostgreSQL the indexed vector."""
+    ids = sorted(set(profile_ids))
+    for start in range(0, len(ids), SEARCH_REFRESH_BATCH):
+        chunk = ids[start : start + SEARCH_REFRESH_BATCH]
+        tags = {}
+        for through in (TaggedInterest, TaggedValue):
+            rows = through.objects.filter(
+                content_object_id__in=chunk, tag__status=Tag.Status.APPROVED
+            ).values_list("content_object_id", "tag__name")
+            for profile_id, name in rows:
+                tags.setdefault(profile_id, []).append(name)
+        documents = [
+            ProfileSearch(
+                profile_id=profile.pk,
+                user_id=profile.user_id,
+                listed=profile.discoverable and profile.onboarded_at is not None,
+                **search.document(
+                    name=profile.name,
+                    headline=profile.headline,
+                    current_role=profile.current_role,
+                    company=profile.company,
+                    industry=profile.industry,
+                    city=profile.city,
+                    country=profile.country,
+                    tags=sorted(tags.get(profile.pk, [])),
+                ),
+            )
+            for profile in Profile.objects.filter(pk__in=chunk).select_related("user")
+        ]
+        ProfileSearch.objects.bulk_create(
+            documents,
+            batch_size=500,
+            update_conflicts=True,
+            unique_fields=["profile"],
+            update_fields=["user", "listed", "name_text", "work_text", "other_text"],
+        )
+        if connection.vendor == "postgresql":
+            # The vector from the text, and the long text gone in the same statement (SET
+            # reads the old row): a search reads every row it finds, so rows stay narrow.
+            ProfileSearch.objects.filter(pk__in=chunk).update(
+                vector=SEARCH_VECTOR, work_text="", other_text=""
+            )
+
+
+def profile_search_refresh_for_tags(*, tag_ids):
+    """These tags change (renamed, merged, approved, rejected, deleted): once committed,
+    rewrite the documents of everyone who has them, in batches on the workers."""
+    from profiles.tasks import profile_search_refresh_task
+
+    profile_ids = set()
+    for through in (TaggedInterest, TaggedValue):
+        profile_ids.update(
+            through.objects.filter(tag_id__in=list(tag_ids)).values_list(
+                "content_object_id", flat=True
+            )
+        )
+    ids = sorted(profile_ids)
+
+    def enqueue():
+        for start in range(0, len(ids), SEARCH_REFRESH_BATCH):
+            profile_search_refresh_task.delay(ids[start : start + SEARCH_REFRESH_BATCH])
+
+    if ids:
+        transaction.on_commit(enqueue)
+
+
 # --- Taxonomy curation ---------------------------------------------------------------
 
 
@@ -350,7 +484,9 @@ def tags_set_status(*, tag_ids, status):
     """Approve or reject tags; approval makes a pending tag count for matching."""
     with transaction.atomic():
         tags = Tag.objects.filter(pk__in=tag_ids).exclude(status=status)
-        affected = _profile_user_ids_for_tags(list(tags.values_list("pk", flat=True)))
+        changed_ids = list(tags.values_list("pk", flat=True))
+        affected = _profile_user_ids_for_tags(changed_ids)
+        profile_search_refresh_for_tags(tag_ids=changed_ids)
         count = tags.update(status=status)
         if len(affected) > STATUS_CHANGE_FULL_RECOMPUTE_ABOVE:
             from matching.services import matches_recompute_all_later
@@ -387,6 +523,7 @@ def tag_merge(*, source, target):
             "merge tags of the same kind."
         )
     with transaction.atomic():
+        profile_search_refresh_for_tags(tag_ids=[source.pk])
         moved = 0
         for through in (TaggedInterest, TaggedValue):
             already = through.objects.filter(tag=target).values("content_object_id")
@@ -409,16 +546,21 @@ def tag_merge(*, source, target):
 
 
 def taxonomy_import(*, data):
-    """Load categories, tags and aliases from the taxonomy format; idempotent; never deletes.
+    """Load categories, tags and aliases from the taxonomy format; idempotent; never deletes
+    tags.
 
     Existing tags keep their status and are only filled in where blank; tags in use are
-    never removed. Returns counts of what was created.
+    never removed. A tag still in one of `retired_categories` (slugs) counts as having no
+    category, so it moves to the one the file gives it; a retired category left empty goes.
+    Returns counts of what was created (and of tags moved out of retired categories).
     """
     if not isinstance(data, dict) or not isinstance(data.get("tags"), list):
         raise ValidationError("The file must have a list of “tags”.")
-    created = {"categories": 0, "tags": 0, "aliases": 0}
+    created = {"categories": 0, "tags": 0, "aliases": 0, "moved": 0}
+    retired = {slug for slug in data.get("retired_categories") or [] if isinstance(slug, str)}
     with transaction.atomic():
         categories = {category.slug: category for category in Category.objects.all()}
+        retired_ids = {categories[slug].pk for slug in retired if slug in categories}
         by_name = {category.name: category for category in categories.values()}
         for position, row in enumerate(data.get("categories") or []):
             slug = row.get("slug") or slugify(row.get("name", ""))
@@ -487,7 +629,10 @@ def taxonomy_import(*, data):
                 if not tag.description and row.get("description"):
                     tag.description = row["description"][:300]
                     filled.append("description")
-                if tag.category_id is None and category_slug:
+                if (
+                    tag.category_id is None or tag.category_id in retired_ids
+                ) and category_slug not in ("", *retired):
+                    created["moved"] += int(tag.category_id is not None)
                     tag.category = categories[category_slug]
                     filled.append("category")
                 if filled:
@@ -504,6 +649,7 @@ def taxonomy_import(*, data):
                 new_aliases.append(TagAlias(normalized_name=alias, tag_id=ids[canonical]))
         TagAlias.objects.bulk_create(new_aliases, batch_size=1000)
         created["aliases"] = len(new_aliases)
+        Category.objects.filter(pk__in=retired_ids, tags__isnull=True).delete()
     return created
 
 

@@ -21,12 +21,13 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from intch import personal_data
 from intch.inputs import query_choice, query_flag, query_int, query_text, query_texts
-from profiles import selectors, services
-from profiles.forms import AccountDeleteForm, BasicsForm, GoalsForm, ProfileForm
+from profiles import hooks, selectors, services
+from profiles.forms import AccountDeleteForm, BasicsForm, GoalsForm, PhotoForm, ProfileForm
 from profiles.models import Tag
 
 ONBOARDING_STEPS = (
     ("basics", "About you"),
+    ("photo", "Photo"),
     ("interests", "Interests"),
     ("values", "Values"),
     ("goals", "Goals"),
@@ -76,6 +77,7 @@ def detail(request, profile_id):
             "is_owner": False,
             "tags": selectors.profile_tags(profile=profile, viewer_is_owner=False),
             "match": match_for_pair(user=request.user, other=profile.user),
+            **hooks.profile_page_context(viewer=request.user, profile=profile),
         },
     )
 
@@ -266,6 +268,8 @@ def onboarding_step(request, step):
             context=context,
             on_saved=lambda: _next_step(step),
         )
+    if step == "photo":
+        return _photo_step(request, profile=profile, context=context)
     if step == "basics":
         form = BasicsForm(request.POST or None, instance=profile)
         if request.method == "POST" and form.is_valid():
@@ -299,18 +303,55 @@ def onboarding_step(request, step):
     )
 
 
+def _photo_step(request, *, profile, context):
+    """An optional photo, cropped to the square the person chooses; Skip goes on without."""
+    bound = request.method == "POST"
+    form = PhotoForm(request.POST if bound else None, request.FILES if bound else None)
+    if bound and query_flag(request.POST, "skip"):
+        return _next_step("photo")
+    if bound and form.is_valid():
+        services.profile_avatar_store(profile=profile, content=form.processed_avatar)
+        messages.success(request, "Your photo is saved.")
+        return _next_step("photo")
+    return render(
+        request,
+        "profiles/onboarding.html",
+        {**context, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
 # --- Tags -------------------------------------------------------------------------------
+
+
+TAG_QUERY_MAX_LENGTH = 60
+TAG_BROWSE_RESULTS = 60
+POPULAR_TAGS = 12
 
 
 @login_required
 @require_GET
 def tag_index(request):
+    """Browse interests or values: the most popular, every category (folded, with counts),
+    and a search box that narrows them (a plain GET; htmx updates the results as you type)."""
     kind = query_choice(request.GET, "kind", Tag.Kind.values, default=Tag.Kind.INTEREST)
-    return render(
-        request,
-        "profiles/tag_index.html",
-        {"kind": kind, "groups": selectors.tags_by_category(kind=kind)},
-    )
+    query = query_text(request.GET, "q", max_length=TAG_QUERY_MAX_LENGTH)
+    context = {"kind": kind, "query": query}
+    if query:
+        context["results"] = selectors.tag_suggestions(
+            kind=kind, query=query, user=None, limit=TAG_BROWSE_RESULTS
+        )
+    else:
+        groups = selectors.tags_by_category(kind=kind, counts=selectors.tag_people_counts())
+        popular = sorted(
+            (tag for group in groups for tag in group["tags"]),
+            key=lambda tag: (-tag.people_count, tag.name),
+        )
+        context["groups"] = groups
+        context["popular"] = [tag for tag in popular[:POPULAR_TAGS] if tag.people_count]
+    if request.htmx and request.htmx.target == "tag-browse-results":
+        return render(request, "profiles/partials/_tag_browse_results.html", context)
+    return render(request, "profiles/tag_index.html", context)
 
 
 @login_required

@@ -8,6 +8,7 @@ from django.utils.text import slugify
 from matching.models import Match
 from profiles.goals import goals_to_bits
 from profiles.models import Category, Profile, Tag
+from profiles.services import profile_search_refresh
 
 PASSWORD = "a-long-test-password-42"
 
@@ -79,6 +80,12 @@ class ProfileFactory(factory.django.DjangoModelFactory):
         if create and extracted is not None:
             self.goal_bits = goals_to_bits(extracted)
             self.save(update_fields=["goal_bits"])
+
+    @factory.post_generation
+    def search_document(self, create, extracted, **kwargs):
+        """Findable in people search, as the services would make them."""
+        if create:
+            profile_search_refresh(profile_ids=[self.pk])
 
 
 class MatchFactory(factory.django.DjangoModelFactory):

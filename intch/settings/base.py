@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "profiles",
     "matching",
     "messaging",
+    "search",
     "home",
 ]
 
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     # One structured event per request (request_id, user_id, status, duration).
     "django_structlog.middlewares.RequestMiddleware",
     "messaging.middleware.PresenceMiddleware",
+    "intch.middleware.SiteNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "intch.urls"

@@ -18,6 +18,20 @@
     true
   );
 
+  // The header's Menu (a <details>) closes on Escape and on a click anywhere else.
+  document.addEventListener("click", function (event) {
+    Array.prototype.forEach.call(document.querySelectorAll("details[data-nav-menu][open]"), function (menu) {
+      if (!menu.contains(event.target)) menu.open = false;
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var menu = document.querySelector("details[data-nav-menu][open]");
+    if (!menu) return;
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
+
   // The tag picker replaces itself after every add/remove. Keep the categories the person
   // had open, and put keyboard focus back somewhere sensible instead of on <body>.
   var pickerSwapped = false;

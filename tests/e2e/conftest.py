@@ -84,6 +84,20 @@ def page(open_window, live_server):
 
 
 @pytest.fixture
+def page_without_js(browser, live_server, viewport):
+    """A window of the test's size with JavaScript off: every page must work as plain HTML."""
+    name, size = viewport
+    context = browser.new_context(
+        viewport=size, base_url=live_server.url, java_script_enabled=False
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.viewport_name = name
+    yield page
+    context.close()
+
+
+@pytest.fixture
 def screenshot(page, request):
     """Save a screenshot of a key page to test-artifacts/screenshots (kept by CI).
 

@@ -6,6 +6,8 @@ import re
 import pytest
 from django.core import mail
 
+from tests.e2e.nav import nav_link
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct-horse-battery-staple-9"
@@ -45,7 +47,7 @@ def test_sign_up_confirm_on_one_click_log_out_log_in_and_wrong_password(page, sc
     page.wait_for_url(re.compile(r"/profile/onboarding/"))
     screenshot("onboarding")
 
-    page.get_by_role("button", name="Log out").first.click()
+    nav_link(page, "Log out").click()
     if "/accounts/logout/" in page.url:
         page.get_by_role("button", name="Log out").click()
     page.get_by_text("You are logged out.").wait_for()

@@ -23,6 +23,7 @@ from matching.services import matches_recompute_all
 from messaging.models import Conversation
 from messaging.services import message_send
 from profiles.models import Tag
+from tests.e2e.nav import nav_link
 from tests.factories import (
     PASSWORD,
     CategoryFactory,
@@ -72,6 +73,12 @@ def _open_matches(page):
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Matches").click()
     page.wait_for_url(re.compile(r"/matches/$"))
     expect(page.get_by_role("heading", name="Your matches")).to_be_visible()
+
+
+def _show_people_you_talk_to(page):
+    """The matches page leaves out people you already talk to; this brings them back."""
+    page.get_by_role("link", name=re.compile("^show them")).click()
+    page.wait_for_url(re.compile(r"contacts=include"))
 
 
 def _open_messages(page):
@@ -191,7 +198,11 @@ def test_newcomer_signs_up_onboards_and_writes_to_a_match(
     page.get_by_label("City").fill("Rotterdam")
     page.get_by_role("button", name="Continue").click()
 
-    # Step 2: interests, by browsing the categories.
+    # Step 2: a photo, which is optional (tests/e2e/test_onboarding.py adds one).
+    page.wait_for_url(re.compile(r"/onboarding/photo/$"))
+    page.get_by_role("button", name="Skip for now").click()
+
+    # Step 3: interests, by browsing the categories.
     page.wait_for_url(re.compile(r"/onboarding/interests/$"))
     _browse_and_pick(page, "Climate", "Carbon capture")
     _browse_and_pick(page, "Climate", "Heat pumps")
@@ -200,12 +211,12 @@ def test_newcomer_signs_up_onboards_and_writes_to_a_match(
     screenshot("interests")
     page.get_by_role("button", name="Continue").click()
 
-    # Step 3: values, by typing.
+    # Step 4: values, by typing.
     page.wait_for_url(re.compile(r"/onboarding/values/$"))
     _pick_by_typing(page, "curi", "Curiosity")
     page.get_by_role("button", name="Continue").click()
 
-    # Step 4: goals.
+    # Step 5: goals.
     page.wait_for_url(re.compile(r"/onboarding/goals/$"))
     page.get_by_label("Hire", exact=True).check()
     screenshot("goals")
@@ -434,7 +445,7 @@ def test_admin_approves_and_merges_tags_and_people_see_it(page, other_window, sc
     screenshot("admin-merged")
 
     # Erin's profile shows the merged tag; her matches now hold Dana, because of it.
-    erin_page.get_by_role("navigation", name="Main").get_by_role("link", name="Profile").click()
+    nav_link(erin_page, "Profile").click()
     erin_main = erin_page.get_by_role("main")
     expect(erin_main.get_by_role("link", name="UX design", exact=True)).to_be_visible()
     expect(erin_main.get_by_text("User experience design")).to_have_count(0)
@@ -490,6 +501,7 @@ def test_blocking_hides_both_people_from_each_other(
     # Before: Blake is in Alex's matches and messages.
     _log_in(page, alex.user.email)
     _open_matches(page)
+    _show_people_you_talk_to(page)
     expect(_card(page, "Blake Jones")).to_be_visible()
     expect(_card(page, "Casey Lee")).to_be_visible()
     _open_messages(page)
@@ -497,6 +509,7 @@ def test_blocking_hides_both_people_from_each_other(
 
     # Alex blocks Blake from Blake's profile.
     _open_matches(page)
+    _show_people_you_talk_to(page)
     _card(page, "Blake Jones").get_by_role("link", name="Blake Jones", exact=True).click()
     page.wait_for_url(re.compile(rf"/people/{blake.pk}/$"))
     screenshot("profile-before-block")
@@ -508,6 +521,7 @@ def test_blocking_hides_both_people_from_each_other(
 
     # Alex: Blake is gone from matches, messages and the profile page.
     _open_matches(page)
+    _show_people_you_talk_to(page)
     expect(_card(page, "Casey Lee")).to_be_visible()
     expect(_card(page, "Blake Jones")).to_have_count(0)
     screenshot("matches-after-block")
@@ -518,7 +532,7 @@ def test_blocking_hides_both_people_from_each_other(
     _is_gone(page, blake.get_absolute_url())
     _is_gone(page, conversation.get_absolute_url())
     _is_gone(page, reverse("messaging:start", kwargs={"profile_id": blake.pk}))
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
+    nav_link(page, "Settings").click()
     expect(
         page.get_by_role("region", name="Blocked people").get_by_role(
             "button", name="Unblock Blake Jones"
@@ -529,6 +543,7 @@ def test_blocking_hides_both_people_from_each_other(
     blake_page = other_window()
     _log_in(blake_page, blake.user.email)
     _open_matches(blake_page)
+    _show_people_you_talk_to(blake_page)
     expect(_card(blake_page, "Casey Lee")).to_be_visible()
     expect(_card(blake_page, "Alex Morgan")).to_have_count(0)
     screenshot("matches-blocked-person", blake_page)
@@ -573,14 +588,15 @@ def test_download_my_data_then_delete_my_account(
     robin, sasha, conversation = robin_and_sasha
     sasha_page = other_window()
 
-    # Before: Sasha sees Robin in her matches and messages.
+    # Before: Sasha sees Robin in her matches (they talk) and messages.
     _log_in(sasha_page, sasha.user.email)
     _open_matches(sasha_page)
+    _show_people_you_talk_to(sasha_page)
     expect(_card(sasha_page, "Robin Vos")).to_be_visible()
 
     # Robin downloads their data from Settings.
     _log_in(page, robin.user.email)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
+    nav_link(page, "Settings").click()
     page.wait_for_url(re.compile(r"/settings/$"))
     screenshot("settings")
     with page.expect_download() as download_info:

@@ -7,7 +7,9 @@ import pytest
 from playwright.sync_api import expect
 
 from matching.services import matches_recompute_all
+from messaging.services import conversation_accept, conversation_start
 from profiles.models import Tag
+from tests.e2e.nav import open_filters
 from tests.factories import PASSWORD, TagFactory, complete_profile
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -78,6 +80,7 @@ def test_matches_filter_pass_undo_and_save(page, screenshot, people):
     screenshot("matches")
 
     # Filter by an interest, picked from the type-ahead.
+    open_filters(page)
     search = page.get_by_label("Interest or value")
     search.click()
     search.press_sequentially("carb", delay=60)
@@ -85,6 +88,7 @@ def test_matches_filter_pass_undo_and_save(page, screenshot, people):
     page.wait_for_url(re.compile(r"tag=carbon-capture"))
     expect(page.locator("article.match-card")).to_have_count(1)
     expect(_card(page, "Sam Rivera")).to_be_visible()
+    open_filters(page)
     expect(page.get_by_label("Interest or value")).to_have_value("Carbon capture")
     screenshot("filtered")
     page.get_by_role("link", name="Clear filters").first.click()
@@ -112,19 +116,6 @@ def test_matches_filter_pass_undo_and_save(page, screenshot, people):
     screenshot("saved")
 
 
-@pytest.fixture
-def page_without_js(browser, live_server, viewport):
-    name, size = viewport
-    context = browser.new_context(
-        viewport=size, base_url=live_server.url, java_script_enabled=False
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.viewport_name = name
-    yield page
-    context.close()
-
-
 def test_without_javascript_actions_are_plain_forms(page_without_js, people):
     page = page_without_js
     _log_in(page, people["me"].user.email)
@@ -142,3 +133,41 @@ def test_without_javascript_actions_are_plain_forms(page_without_js, people):
     expect(page.get_by_text("Saved Kim Park.")).to_be_visible()
     page.goto("/matches/saved/")
     expect(_card(page, "Kim Park")).to_be_visible()
+
+
+def test_cards_follow_what_you_already_did(page, screenshot, people):
+    """Write to Sam from the card: the card says the request is on its way. Once Jon and you
+    talk, Jon leaves the list; the filter brings him back with "Open conversation"."""
+    me, jon = people["me"], people["jon"]
+    conversation_accept(
+        conversation=conversation_start(
+            sender=jon.user, recipient=me.user, text="Hi!"
+        ).conversation,
+        user=me.user,
+    )
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(me.user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("sign in|log in", re.I)).click()
+    page.wait_for_url(lambda url: "/accounts/login" not in url)
+    page.goto("/matches/")
+    expect(_card(page, "Jon Berg")).to_have_count(0)
+    expect(page.locator("article.match-card")).to_have_count(2)
+
+    _card(page, "Sam Rivera").get_by_role("link", name="Message Sam Rivera").click()
+    page.get_by_label("Your introduction").fill("We both work on carbon capture. Coffee?")
+    page.get_by_role("button", name="Send request").click()
+    page.wait_for_url(re.compile(r"/messages/\d+/"))
+    page.goto("/matches/")
+    sam = _card(page, "Sam Rivera")
+    expect(sam.get_by_text("Request sent, waiting for an answer")).to_be_visible()
+    expect(sam.get_by_role("link", name="View request to Sam Rivera")).to_be_visible()
+    screenshot("request-sent")
+
+    page.get_by_role("link", name="show them too").click()
+    page.wait_for_url(re.compile(r"contacts=include"))
+    jon_card = _card(page, "Jon Berg")
+    expect(jon_card.get_by_text("Connected: you already talk")).to_be_visible()
+    jon_card.get_by_role("link", name="Open conversation with Jon Berg").click()
+    page.wait_for_url(re.compile(r"/messages/\d+/$"))
+    expect(page.get_by_label(re.compile("^Message to Jon Berg"))).to_be_visible()

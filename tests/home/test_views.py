@@ -150,6 +150,25 @@ def test_before_a_first_visit_to_matches_the_best_ones_show(member_client, me):
     assert "Person 0" in matches and "Person 3" in matches and "Person 4" not in matches
 
 
+def test_matches_and_saved_people_say_where_you_stand_and_leave_out_people_you_talk_to(
+    member_client, me
+):
+    """As on the matches page: a request on its way shows, someone you talk to is left out."""
+    asked, friend = ProfileFactory(display_name="Asked Once"), ProfileFactory(display_name="Pal")
+    _suggest(me, [asked, friend])
+    messaging.conversation_start(sender=me.user, recipient=asked.user, text="Coffee?")
+    conversation_between(me.user, friend.user)
+    matching.match_save(user=me.user, candidate=friend.user)
+
+    body = member_client.get(reverse("home:index")).content.decode()
+
+    matches = _section(body, "matches")
+    assert "Asked Once" in matches and "Request sent, waiting for an answer" in matches
+    assert "Pal" not in matches
+    saved = _section(body, "saved")
+    assert "Pal" in saved and "Connected: you already talk" in saved
+
+
 def test_nothing_new_since_the_last_visit_says_so(member_client, me):
     earlier = timezone.now() - timedelta(days=1)
     _suggest(me, [ProfileFactory(onboarded_at=earlier - timedelta(days=5))], last_seen=earlier)

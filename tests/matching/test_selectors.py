@@ -9,6 +9,7 @@ from matching import selectors, services
 from matching.models import Match, MatchState, Pass, Saved
 from matching.selectors import MatchFilters
 from profiles.models import Block, Tag, TagAlias
+from profiles.selectors import tag_people_counts
 from tests.factories import (
     MatchFactory,
     ProfileFactory,
@@ -297,6 +298,7 @@ def test_filter_tag_lookup_by_slug_name_or_alias(tags):
 
 
 def test_filter_tag_lookup_suggests_near_names_in_one_query(tags, django_assert_num_queries):
+    tag_people_counts()  # popularity is cached for minutes: one query, now and then
     with django_assert_num_queries(1):
         tag, suggestions = selectors.filter_tag_lookup(text="clim")
     assert tag is None

@@ -8,9 +8,16 @@ from django.utils import timezone
 
 from matching import services
 from matching.models import Match, MatchState, Pass, Saved
+from messaging import services as messaging
 from profiles.models import Block, Tag
 from profiles.services import block_create, profile_tags_set, profile_update
-from tests.factories import ProfileFactory, TagFactory, UserFactory, complete_profile
+from tests.factories import (
+    ProfileFactory,
+    TagFactory,
+    UserFactory,
+    complete_profile,
+    conversation_between,
+)
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -518,3 +525,95 @@ def test_the_saved_list_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(4):
         response = member_client.get(reverse("matching:saved"))
     assert response.content.decode().count('class="card match-card"') == min(size, 20)
+
+
+# --- People you already talk to ---------------------------------------------------------------
+
+
+def _card_of(page, person):
+    start = page.index(f'id="person-{person.pk}"')
+    return page[start : page.index("</article>", start)]
+
+
+def test_people_you_talk_to_leave_the_list_and_a_filter_brings_them_back(member_client, listed, me):
+    sam, ana = listed["sam"], listed["ana"]
+    conversation_between(me.user, sam.user)
+
+    page = _page(member_client)
+    assert f'id="person-{sam.pk}"' not in page and f'id="person-{ana.pk}"' in page
+    assert "People you already talk to are left out" in page
+    assert "contacts=include" in page
+
+    page = _page(member_client, contacts="include")
+    card = _card_of(page, sam)
+    assert "Connected: you already talk" in card
+    assert "Open conversation<span" in card and ">Message<" not in card
+    assert f'id="person-{ana.pk}"' in page
+    assert "With people you talk to" in page  # a chip that removes the filter
+
+    page = _page(member_client, contacts="only")
+    assert f'id="person-{sam.pk}"' in page and f'id="person-{ana.pk}"' not in page
+
+    page = _page(member_client, contacts="<b>bogus</b>")
+    assert "We do not know that choice, so we leave them out." in page
+    assert f'id="person-{sam.pk}"' not in page
+
+
+def test_cards_show_where_you_stand_and_cached_pages_follow(member_client, listed, me):
+    """Every change of a conversation drops the cached pages of both people (the hook)."""
+    sam, ana = listed["sam"], listed["ana"]
+    assert ">Message<" in _card_of(_page(member_client), sam)
+    assert ">Message<" in _card_of(_page(member_client), sam)  # now from the page cache
+
+    message = messaging.conversation_start(sender=me.user, recipient=sam.user, text="Hello!")
+    card = _card_of(_page(member_client), sam)
+    assert "Request sent, waiting for an answer" in card and "View request<span" in card
+
+    messaging.conversation_decline(conversation=message.conversation, user=sam.user)
+    card = _card_of(_page(member_client), sam)
+    assert "Declined your request" in card and "btn--primary" not in card
+
+    request = messaging.conversation_start(sender=ana.user, recipient=me.user, text="Hi!")
+    card = _card_of(_page(member_client), ana)
+    assert "Wants to connect with you" in card and "Answer request<span" in card
+
+    messaging.conversation_accept(conversation=request.conversation, user=me.user)
+    page = _page(member_client)
+    assert f'id="person-{ana.pk}"' not in page
+    assert "Open conversation<span" in _card_of(_page(member_client, contacts="only"), ana)
+
+
+def test_a_swapped_card_keeps_its_state(member_client, listed, me):
+    sam = listed["sam"]
+    conversation_between(me.user, sam.user, accepted=False)
+    body = _post(member_client, "save", sam, htmx=True).content.decode()
+    assert "Request sent, waiting for an answer" in body
+    Match.objects.filter(user=me.user, candidate=sam.user).delete()  # saved, not suggested
+    body = _post(member_client, "unsave", sam, htmx=True).content.decode()
+    assert "Request sent, waiting for an answer" in body
+
+
+def test_the_saved_list_shows_where_you_stand(member_client, listed, me):
+    sam = listed["sam"]
+    services.match_save(user=me.user, candidate=sam.user)
+    conversation_between(me.user, sam.user)
+    card = _card_of(member_client.get(reverse("matching:saved")).content.decode(), sam)
+    assert "Connected: you already talk" in card and "Open conversation<span" in card
+
+
+@pytest.mark.parametrize("params", [{}, {"contacts": "include"}, {"contacts": "only"}])
+def test_conversation_states_cost_no_extra_query(
+    member_client, me, tags, params, django_assert_max_num_queries
+):
+    people = [ProfileFactory(interests=[tags["climate"]]) for _ in range(12)]
+    _suggest(me, people)
+    for person in people[:3]:
+        conversation_between(me.user, person.user)
+    conversation_between(people[3].user, me.user, accepted=False)
+    conversation_between(me.user, people[4].user, accepted=False)
+    member_client.get(reverse("matching:list"), params)
+    services.match_pages_forget(user_ids=[me.user.pk])
+    with django_assert_max_num_queries(QUERY_BUDGET):
+        page = member_client.get(reverse("matching:list"), params).content.decode()
+    shown = page.count('class="card match-card"')
+    assert shown == {"": 9, "include": 12, "only": 3}[params.get("contacts", "")]

@@ -1,9 +1,15 @@
-"""Requests keep the reasons their sender saw, from providers that apps built on messaging
-register (matching does); a provider that fails never stops a request."""
+"""Messaging asks and tells the apps built on it through its hooks: requests keep the reasons
+their sender saw, from providers those apps register (matching does; a provider that fails
+never stops a request), and registered handlers hear of conversations that start or change
+state."""
+
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from matching.selectors import request_reasons
+from matching.services import match_pages_forget
 from messaging import hooks, services
 from messaging.models import Conversation
 
@@ -12,8 +18,9 @@ pytestmark = pytest.mark.django_db
 REASONS = {"score": 50, "interests": [{"name": "Rust", "slug": "rust"}], "values": [], "goals": []}
 
 
-def test_matching_provides_the_reasons_of_requests():
+def test_matching_registers_into_both_hooks():
     assert request_reasons in hooks._request_reasons_providers
+    assert match_pages_forget in hooks._conversation_changed_handlers
 
 
 def test_a_request_keeps_the_reasons_of_the_first_provider_that_has_some(monkeypatch, alice, bob):
@@ -46,10 +53,6 @@ def test_a_failing_provider_is_skipped_and_the_request_still_goes(monkeypatch, c
 
 
 def test_a_request_sent_again_after_a_decline_carries_fresh_reasons(monkeypatch, alice, bob):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     monkeypatch.setattr(hooks, "_request_reasons_providers", [lambda **_: REASONS])
     conversation = services.conversation_start(sender=alice, recipient=bob, text="Hi").conversation
     services.conversation_decline(conversation=conversation, user=bob)
@@ -62,3 +65,20 @@ def test_a_request_sent_again_after_a_decline_carries_fresh_reasons(monkeypatch,
     services.conversation_start(sender=alice, recipient=bob, text="Hi again")
 
     assert Conversation.objects.get(pk=conversation.pk).reasons == fresh
+
+
+def test_conversation_changes_reach_every_registered_handler(monkeypatch, alice, bob):
+    heard = []
+
+    def handler(*, user_ids):
+        heard.append(set(user_ids))
+
+    monkeypatch.setattr(hooks, "_conversation_changed_handlers", [])
+    hooks.conversation_changed_register(handler)
+    hooks.conversation_changed_register(handler)  # once per handler
+
+    message = services.conversation_start(sender=alice, recipient=bob, text="Hello")
+    services.conversation_accept(conversation=message.conversation, user=bob)
+    services.message_send(conversation=message.conversation, sender=bob, body="Hi back")
+
+    assert heard == [{alice.pk, bob.pk}, {alice.pk, bob.pk}]  # the request and the answer only

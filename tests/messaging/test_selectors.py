@@ -72,3 +72,19 @@ def test_a_suspended_partner_leaves_the_badge(pair):
     services.account_suspend(user=bob)
 
     assert selectors.unread_counts(user=alice)["messages"] == 0
+
+
+def test_contact_state_says_where_each_person_stands(db):
+    contact_state_for = selectors.contact_state_for
+    me, sam, ana, kim = (complete_profile().user for _ in range(4))
+    assert contact_state_for(user=me, other=sam) == ""
+    message = services.conversation_start(sender=me, recipient=sam, text="Hello")
+    assert contact_state_for(user=me, other=sam) == "sent"
+    assert contact_state_for(user=sam, other=me) == "received"
+    services.conversation_decline(conversation=message.conversation, user=sam)
+    assert contact_state_for(user=me, other=sam) == "declined"
+    assert contact_state_for(user=sam, other=me) == "you_declined"
+    conversation_between(me, ana)
+    assert contact_state_for(user=me, other=ana) == "connected"
+    assert contact_state_for(user=ana, other=me) == "connected"
+    assert contact_state_for(user=kim, other=ana) == ""

@@ -9,7 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from profiles.models import Category, Profile, Tag, TagAlias, TaggedInterest, TaggedValue
-from tests.factories import CategoryFactory, ProfileFactory, TagFactory
+from search.selectors import people_search
+from tests.factories import CategoryFactory, ProfileFactory, TagFactory, complete_profile
 
 pytestmark = pytest.mark.django_db
 
@@ -554,3 +555,64 @@ def test_status_edited_in_the_list_is_saved(admin_client):
     assert response.status_code == 302
     tag.refresh_from_db()
     assert tag.status == Tag.Status.APPROVED
+
+
+# --- People search follows the taxonomy ------------------------------------------------------
+
+
+def _found(person, query):
+    """Whether someone else's people search finds `person`."""
+    page = people_search(viewer=complete_profile().user, query=query)
+    return person in page.object_list
+
+
+def test_renaming_or_deleting_a_tag_updates_who_people_search_finds(
+    admin_client, tasks_inline, django_capture_on_commit_callbacks
+):
+    tag = TagFactory(name="Golang", slug="golang")
+    person = complete_profile(interests=[tag, *TagFactory.create_batch(2)])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:profiles_tag_change", args=[tag.pk]),
+            {
+                "name": "Go language",
+                "slug": "golang",
+                "kind": "interest",
+                "status": "approved",
+                "category": tag.category_id,
+                "description": "",
+                "aliases-TOTAL_FORMS": "0",
+                "aliases-INITIAL_FORMS": "0",
+            },
+        )
+    assert response.status_code == 302
+    assert _found(person, "go language") and not _found(person, "golang")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("admin:profiles_tag_delete", args=[tag.pk]), {"post": "yes"})
+    assert not _found(person, "go language")
+
+
+def test_editing_a_person_in_the_admin_updates_their_search_document(admin_client):
+    person = complete_profile(display_name="Old Name")
+    data = {
+        "user": person.user_id,
+        "display_name": "Renamed Person",
+        "headline": person.headline,
+        "bio": "",
+        "current_role": "",
+        "company": "",
+        "industry": "",
+        "city": person.city,
+        "country": person.country,
+        "linkedin_url": "",
+        "website_url": "",
+        "open_to_meet": "on",
+        "discoverable": "on",
+        "email_notifications": "on",
+        "onboarded_at_0": "2026-01-01",
+        "onboarded_at_1": "10:00:00",
+    }
+    response = admin_client.post(reverse("admin:profiles_profile_change", args=[person.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert _found(person, "renamed person") and not _found(person, "old name")

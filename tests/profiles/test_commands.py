@@ -13,9 +13,10 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 from django.urls import reverse
 
-from profiles.models import Category, Profile, Tag, TagAlias, TaggedInterest
+from profiles.models import Category, Profile, ProfileSearch, Tag, TagAlias, TaggedInterest
 from profiles.selectors import profile_is_ready
 from profiles.services import taxonomy_load_default
+from search.selectors import people_search
 from tests.factories import ProfileFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -199,6 +200,7 @@ def test_seeded_people_have_complete_profiles(demo_300):
     assert min(value_counts) >= 1 and max(value_counts) <= 6
     assert all(person.goal_bits for person in people)
     assert all(person.onboarded_at for person in people)
+
     assert all(person.display_name for person in people)
     assert all(p.headline.startswith("Freelance") or " at " in p.headline for p in people)
     assert len({person.city for person in people}) > 20
@@ -206,6 +208,14 @@ def test_seeded_people_have_complete_profiles(demo_300):
     assert not Tag.objects.filter(
         interest_items__content_object__in=people, status__in=["pending", "rejected"]
     ).exists()
+
+
+def test_seeded_people_can_be_found_by_people_search(demo_300):
+    assert ProfileSearch.objects.count() == Profile.objects.count() == 301
+    demo = Profile.objects.get(user__email="demo@intch.local")
+    someone = _demo_people().filter(discoverable=True).first()
+    found = people_search(viewer=demo.user, query=someone.name)
+    assert someone in found.object_list
 
 
 def test_seeded_interests_are_skewed_like_real_popularity(demo_300):

@@ -1,8 +1,10 @@
 import pytest
 from django.http import Http404
+from django.urls import reverse
 
+from matching import selectors as matching_selectors
 from profiles import selectors, services
-from profiles.models import Tag
+from profiles.models import Tag, TagAlias
 from tests.factories import ProfileFactory, TagFactory, UserFactory, complete_profile
 
 
@@ -75,3 +77,40 @@ def test_export_holds_profile_tags_and_goals(db):
     assert data["profile"]["goals"] == ["hire", "invest"]
     assert len(data["profile"]["interests"]) == 3
     assert "matches" in data
+
+
+def test_popular_prefix_matches_come_first_in_every_tag_search(member_client, climbing_and_climate):
+    climbing, climate = climbing_and_climate
+    TagFactory(name="Anticlimax studies")
+    expected = ["Climate tech", "Climbing", "Anticlimax studies"]
+
+    picker = selectors.tag_suggestions(kind=Tag.Kind.INTEREST, query="clim", user=None)
+    assert [tag.name for tag in picker] == expected
+    assert [tag.people_count for tag in picker] == [3, 1, 0]  # the hidden person not counted
+    _, did_you_mean = matching_selectors.filter_tag_lookup(text="clim")
+    assert [tag.name for tag in did_you_mean] == expected
+    assert [tag.name for tag in matching_selectors.filter_tag_suggestions(query="clim")] == expected
+
+    body = member_client.get(reverse("profiles:tag_index"), {"q": "clim"}).content.decode()
+    assert body.index("Climate tech") < body.index("Climbing") < body.index("Anticlimax")
+
+
+def test_exact_names_then_prefixes_then_words_then_the_rest(db):
+    popular = TagFactory(name="Data engineering")
+    for _ in range(2):
+        complete_profile(interests=[popular, *TagFactory.create_batch(2)])
+    data = TagFactory(name="Data")
+    TagFactory(name="Open data")
+    TagFactory(name="Metadata")
+    aliased = TagFactory(name="Statistics")
+    TagAlias.objects.create(normalized_name="data science basics", tag=aliased)
+    names = [t.name for t in selectors.tag_suggestions(kind=None, query="data", user=None)]
+    assert names == ["Data", "Data engineering", "Open data", "Statistics", "Metadata"]
+    assert selectors.tag_lookup(text="DATA") == (data, [])
+
+
+def test_with_equal_popularity_shorter_names_come_first(db):
+    TagFactory(name="Honest feedback")
+    TagFactory(name="Honesty", kind=Tag.Kind.VALUE)
+    names = [t.name for t in selectors.tag_suggestions(kind=None, query="hones", user=None)]
+    assert names == ["Honesty", "Honest feedback"]

@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -6,8 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from profiles import services
-from profiles.models import Tag, TagAlias, TaggedInterest, normalise_tag_name
-from tests.factories import ProfileFactory, TagFactory, UserFactory
+from profiles.models import Category, Tag, TagAlias, TaggedInterest, normalise_tag_name
+from profiles.services import taxonomy_import
+from tests.factories import CategoryFactory, ProfileFactory, TagFactory, UserFactory
 
 
 def _image_upload(fmt="PNG", size=(600, 400), exif=None, name="me.png"):
@@ -100,6 +102,56 @@ def test_avatar_is_reencoded_square_and_stripped_of_metadata(db):
         assert not image.getexif()
 
 
+def _three_stripes(fmt="PNG", exif=None):
+    """600 × 200: red, green and blue squares side by side."""
+    buffer = io.BytesIO()
+    image = Image.new("RGB", (600, 200))
+    for n, colour in enumerate([(255, 0, 0), (0, 255, 0), (0, 0, 255)]):
+        image.paste(colour, (n * 200, 0, n * 200 + 200, 200))
+    image.save(buffer, format=fmt, **({"exif": exif} if exif else {}))
+    return SimpleUploadedFile(f"s.{fmt.lower()}", buffer.getvalue(), f"image/{fmt.lower()}")
+
+
+def _middle_colour(content):
+    with Image.open(content) as image:
+        assert image.size == (services.AVATAR_SIZE, services.AVATAR_SIZE)
+        return image.convert("RGB").getpixel((128, 128))
+
+
+def _is(colour, expected):
+    return all(abs(a - b) < 40 for a, b in zip(colour, expected, strict=True))
+
+
+def test_the_middle_square_is_kept_unless_the_person_chose_one(db):
+    assert _is(_middle_colour(services.avatar_process(uploaded=_three_stripes())), (0, 255, 0))
+    chosen = services.avatar_process(uploaded=_three_stripes(), crop=(400, 0, 200))
+    assert _is(_middle_colour(chosen), (0, 0, 255))
+    zoomed = services.avatar_process(uploaded=_three_stripes(), crop=(20, 40, 100))
+    assert _is(_middle_colour(zoomed), (255, 0, 0))
+
+
+def test_the_chosen_square_is_in_the_upright_picture(db):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown turned 90° clockwise: 200 wide, 600 high, red on top
+    content = services.avatar_process(uploaded=_three_stripes("JPEG", exif), crop=(0, 0, 200))
+    assert _is(_middle_colour(content), (255, 0, 0))
+
+
+@pytest.mark.parametrize(
+    ("crop", "error"),
+    [
+        ((500, 0, 200), "does not fit in the picture (600 × 200 pixels)"),
+        ((0, 1, 200), "does not fit"),
+        ((-1, 0, 100), "does not fit"),
+        ((0, 0, 20), "too small: choose at least 64 pixels"),
+        (("x", 0, 100), "Choose the square of your picture again."),
+    ],
+)
+def test_a_square_that_does_not_fit_is_refused(db, crop, error):
+    with pytest.raises(ValidationError, match=re.escape(error)):
+        services.avatar_process(uploaded=_three_stripes(), crop=crop)
+
+
 def test_a_file_that_claims_to_be_an_image_is_refused(db):
     fake = SimpleUploadedFile("evil.png", b"<html><script>alert(1)</script></html>", "image/png")
     with pytest.raises(ValidationError, match="JPEG, PNG or WebP"):
@@ -167,3 +219,43 @@ def test_finishing_onboarding_queues_the_newcomers_first_matches(
     with django_capture_on_commit_callbacks(execute=True):
         services.profile_onboarding_complete(profile=newcomer)
     assert Match.objects.filter(user=newcomer.user, candidate=other.user).exists()
+
+
+def test_values_have_categories_of_their_own(db):
+    taxonomy_import(data=_shipped())
+    categories = set(
+        Tag.objects.filter(kind=Tag.Kind.VALUE).values_list("category__slug", flat=True)
+    )
+    assert len(categories) >= 5 and None not in categories
+    assert not Category.objects.filter(slug="values").exists()
+
+
+def test_load_taxonomy_moves_values_out_of_the_old_single_category(db):
+    """An existing database: every value in one “Values” category, one a curator added."""
+    old = CategoryFactory(name="Values", slug="values")
+    curiosity = TagFactory(name="Curiosity", kind=Tag.Kind.VALUE, category=old)
+    own = TagFactory(name="Tidiness", kind=Tag.Kind.VALUE, category=old)
+    moved_interest = TagFactory(name="Kotlin", category=CategoryFactory(name="Languages"))
+
+    created = taxonomy_import(data=_shipped())
+
+    curiosity.refresh_from_db()
+    own.refresh_from_db()
+    moved_interest.refresh_from_db()
+    assert curiosity.category.slug == "values-growth-learning"
+    assert created["moved"] == 1
+    assert own.category == old  # not in the file: stays, and so does its category
+    assert moved_interest.category.name == "Languages"  # filled already: left alone
+    Tag.objects.filter(pk=own.pk).delete()
+    assert taxonomy_import(data=_shipped())["moved"] == 0
+    assert not Category.objects.filter(slug="values").exists()
+
+
+def _shipped():
+    import json
+    from pathlib import Path
+
+    from django.conf import settings
+
+    path = Path(settings.BASE_DIR) / "profiles" / "data" / "taxonomy.json"
+    return json.loads(path.read_text(encoding="utf-8"))

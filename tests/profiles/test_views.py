@@ -1,8 +1,21 @@
-import pytest
-from django.urls import reverse
+import io
 
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from profiles import selectors
 from profiles.models import Tag
-from tests.factories import ProfileFactory, TagFactory, UserFactory, complete_profile
+from tests.factories import (
+    ProfileFactory,
+    TagFactory,
+    UserFactory,
+    complete_profile,
+    conversation_between,
+)
+from tests.security.conftest import profile_form_data
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -25,6 +38,8 @@ def test_onboarding_walks_through_basics_interests_values_and_goals(newcomer_cli
         reverse("profiles:onboarding_step", args=["basics"]),
         {"display_name": "Ada Byron", "headline": "Analyst", "city": "London", "country": "UK"},
     )
+    assert response["Location"].endswith("/photo/")
+    response = client.post(reverse("profiles:onboarding_step", args=["photo"]), {"skip": "1"})
     assert response["Location"].endswith("/interests/")
     response = client.post(
         reverse("profiles:onboarding_step", args=["interests"]),
@@ -252,3 +267,157 @@ def test_a_proposed_tag_name_is_shown_escaped(member_client):
     body = response.content.decode()
     assert "<b onmouseover" not in body
     assert "&lt;b onmouseover=x&gt;Kelp" in body
+
+
+def test_the_browse_page_folds_categories_with_counts_and_shows_popular_tags(
+    member_client, climbing_and_climate
+):
+    response = member_client.get(reverse("profiles:tag_index"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="cat-technology"' in body and "<details" in body
+    assert "Popular interests" in body
+    assert body.index("Climate tech", body.index("Popular interests")) < body.index(
+        "Climbing", body.index("Popular interests")
+    )
+    assert '<span class="chip__count">3<span class="visually-hidden"> people</span>' in body
+
+
+def test_the_browse_search_works_as_a_plain_get_and_as_htmx(member_client, climbing_and_climate):
+    url = reverse("profiles:tag_index")
+    page = member_client.get(url, {"q": "  clim ", "kind": "interest"}).content.decode()
+    assert 'value="clim"' in page and "for “clim”" in page
+    assert 'id="cat-' not in page  # the results instead of the categories
+
+    partial = member_client.get(
+        url, {"q": "clim"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="tag-browse-results"
+    ).content.decode()
+    assert partial.lstrip().startswith('<div id="tag-browse-results"')
+    assert "<html" not in partial and "Climate tech" in partial
+
+
+def test_a_search_that_finds_nothing_says_so(member_client):
+    TagFactory(name="Kelp farming")
+    body = member_client.get(reverse("profiles:tag_index"), {"q": "zzz" * 40}).content.decode()
+    assert "No interest matches “" + "zzz" * 20 + "”" in body  # capped at 60 characters
+    assert "Show all interests" in body
+
+
+def test_the_browse_page_runs_a_fixed_number_of_queries(
+    member_client, climbing_and_climate, django_assert_max_num_queries
+):
+    TagFactory.create_batch(30)
+    member_client.get(reverse("profiles:tag_index"))
+    # user, tags, and the cached popularity counts once they expire
+    cache.delete(selectors.TAG_COUNTS_KEY)
+    with django_assert_max_num_queries(3):
+        assert member_client.get(reverse("profiles:tag_index")).status_code == 200
+    with django_assert_max_num_queries(3):
+        assert member_client.get(reverse("profiles:tag_index"), {"q": "topic"}).status_code == 200
+
+
+def test_the_headline_is_not_repeated_as_role_and_company(member_client):
+    said = complete_profile(
+        display_name="Ana Silva",
+        headline="Product designer at Tidal",
+        current_role="Product designer",
+        company="Tidal",
+    )
+    new = complete_profile(
+        display_name="Ben Okoro", headline="Helping teams ship", current_role="CTO", company="Kite"
+    )
+    body = member_client.get(said.get_absolute_url()).content.decode()
+    assert body.count("Product designer at Tidal") == 1
+    body = member_client.get(new.get_absolute_url()).content.decode()
+    assert "Helping teams ship" in body and "CTO at Kite" in body
+
+
+def test_the_main_action_on_a_profile_follows_the_conversation(member_client, stranger_client):
+    me, other = member_client.profile, stranger_client.profile
+    url = other.get_absolute_url()
+    body = member_client.get(url).content.decode()
+    assert f'>Message<span class="visually-hidden"> {other.name}' in body
+    assert body.index("Message<span") < body.index('id="interests-title"')  # near the top
+    conversation_between(me.user, other.user, accepted=False)
+    assert "View request<span" in member_client.get(url).content.decode()
+    assert "Answer request<span" in stranger_client.get(me.get_absolute_url()).content.decode()
+    stranger_client.post(
+        reverse(
+            "messaging:accept",
+            kwargs={"conversation_id": me.user.conversations_started.get().pk},
+        )
+    )
+    assert "Open conversation<span" in member_client.get(url).content.decode()
+
+
+# --- The photo step ---------------------------------------------------------------------------
+
+
+def _stripes():
+    """600 × 200: red, green and blue squares side by side, as an upload."""
+    buffer = io.BytesIO()
+    image = Image.new("RGB", (600, 200))
+    for n, colour in enumerate([(255, 0, 0), (0, 255, 0), (0, 0, 255)]):
+        image.paste(colour, (n * 200, 0, n * 200 + 200, 200))
+    image.save(buffer, format="PNG")
+    return SimpleUploadedFile("me.png", buffer.getvalue(), "image/png")
+
+
+def _avatar_colour(profile):
+    profile.refresh_from_db()
+    with profile.avatar.open() as stored, Image.open(stored) as image:
+        return image.convert("RGB").getpixel((128, 128))
+
+
+PHOTO = reverse("profiles:onboarding_step", args=["photo"])
+
+
+def test_the_photo_step_is_offered_after_the_basics_and_can_be_skipped(newcomer_client):
+    page = newcomer_client.get(PHOTO).content.decode()
+    assert "Add a photo" in page and "Skip for now" in page and "Step 2 of 5" in page
+    assert 'enctype="multipart/form-data"' in page and 'name="crop_size"' in page
+    response = newcomer_client.post(PHOTO, {"skip": "1"})
+    assert response["Location"].endswith("/interests/")
+    assert not newcomer_client.user.profile.avatar
+
+
+def test_the_photo_step_keeps_the_square_the_person_chose(newcomer_client):
+    response = newcomer_client.post(
+        PHOTO, {"avatar_upload": _stripes(), "crop_x": 400, "crop_y": 0, "crop_size": 200}
+    )
+    assert response["Location"].endswith("/interests/")
+    red, green, blue = _avatar_colour(newcomer_client.user.profile)
+    assert blue > 200 and red < 40 and green < 40
+
+
+def test_without_javascript_the_middle_square_is_used(newcomer_client):
+    newcomer_client.post(PHOTO, {"avatar_upload": _stripes()})
+    red, green, blue = _avatar_colour(newcomer_client.user.profile)
+    assert green > 200 and red < 40 and blue < 40
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"crop_x": 500, "crop_y": 0, "crop_size": 200}, "does not fit in the picture"),
+        ({}, "Choose a picture first, or skip this step."),
+        ({"crop_x": "abc", "crop_y": 0, "crop_size": 200}, "Enter a whole number."),
+    ],
+)
+def test_a_refused_photo_says_why_and_saves_nothing(newcomer_client, data, error):
+    if "crop_size" in data or "crop_x" in data:
+        data = {"avatar_upload": _stripes(), **data}
+    response = newcomer_client.post(PHOTO, data)
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    newcomer_client.user.profile.refresh_from_db()
+    assert not newcomer_client.user.profile.avatar
+
+
+def test_the_edit_page_takes_a_chosen_square_too(member_client):
+    profile = member_client.profile
+    data = profile_form_data(profile, avatar_upload=_stripes(), crop_x=0, crop_y=0, crop_size=200)
+    response = member_client.post(reverse("profiles:edit"), data)
+    assert response.status_code == 302
+    red, green, blue = _avatar_colour(profile)
+    assert red > 200 and green < 40 and blue < 40

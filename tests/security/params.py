@@ -35,7 +35,13 @@ FORM_PAGE = Params(post={})  # GET shows a form, POST sends it (its fields are o
 # parameters they read is allauth's business, so it is not checked against a table.
 LIBRARY = "allauth"
 
-_FILTERS = {"goal": "find_job", "place": "Utrecht", "min_score": "10", "sort": "newest"}
+_FILTERS = {
+    "goal": "find_job",
+    "place": "Utrecht",
+    "min_score": "10",
+    "sort": "newest",
+    "contacts": "include",
+}
 _NEXT = {"next": "/matches/?goal=find_job"}
 
 PARAMS = {
@@ -53,6 +59,7 @@ PARAMS = {
     "profiles:onboarding_step": Params(
         post={"propose": "1"},
         also_crawl=(
+            "/profile/onboarding/photo/",
             "/profile/onboarding/interests/",
             "/profile/onboarding/values/",
             "/profile/onboarding/goals/",
@@ -60,7 +67,7 @@ PARAMS = {
     ),
     "profiles:detail": GET_ONLY,
     "profiles:block": POST_ONLY,
-    "profiles:tag_index": Params(get={"kind": "value"}),
+    "profiles:tag_index": Params(get={"kind": "value", "q": "top"}),
     "profiles:tag_suggest": Params(get={"q": "top", "kind": "interest"}),
     "profiles:tag_detail": Params(get={"page": "1"}),
     "profiles:settings": GET_ONLY,
@@ -77,6 +84,8 @@ PARAMS = {
     "matching:pass_undo": Params(post={**_NEXT, "view": "saved"}, get_allowed=False),
     "matching:save": Params(post={**_NEXT, "view": "saved"}, get_allowed=False),
     "matching:unsave": Params(post={**_NEXT, "view": "saved"}, get_allowed=False),
+    # --- search ---
+    "search:people": Params(get={"q": "Noor", "page": "1"}),
     # --- messaging ---
     "messaging:inbox": Params(get={"page": "1"}),
     "messaging:requests": GET_ONLY,

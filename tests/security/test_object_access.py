@@ -169,6 +169,7 @@ def test_a_strangers_public_view_of_the_owner_shows_nothing_private(world, stran
         reverse("profiles:settings"),
         reverse("profiles:export"),
         reverse("messaging:counts"),
+        reverse("search:people") + "?q=Olivia",
     ]
     for path in pages:
         response = stranger_client.get(path)

@@ -129,3 +129,45 @@ def test_a_picture_with_a_page_appended_is_stored_as_a_clean_webp(member_client)
     served = Client().get(profile.avatar.url)
     assert served["Content-Type"] == "image/webp"
     assert served["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("case", REFUSED_UPLOADS)
+def test_the_onboarding_photo_step_refuses_the_same_files(member_client, case):
+    make, message = REFUSED_UPLOADS[case]
+    profile = member_client.profile
+    files_before = _avatar_files(profile)
+    upload = SimpleUploadedFile("me.png", make(), content_type="image/png")
+
+    response = member_client.post(
+        reverse("profiles:onboarding_step", args=["photo"]),
+        {"avatar_upload": upload, "crop_x": 0, "crop_y": 0, "crop_size": 64},
+    )
+
+    assert response.status_code == 400
+    if message:
+        assert message in " ".join(response.context["form"].errors["avatar_upload"])
+    profile.refresh_from_db()
+    assert not profile.avatar
+    assert _avatar_files(profile) == files_before, "nothing is written to the media folder"
+
+
+@pytest.mark.parametrize(
+    "crop",
+    [
+        {"crop_x": -5, "crop_y": 0, "crop_size": 64},
+        {"crop_x": 0, "crop_y": 0, "crop_size": 10**12},
+        {"crop_x": "1e9", "crop_y": "0x10", "crop_size": "64"},
+        {"crop_x": 0, "crop_y": 0, "crop_size": 10},
+        {"crop_x": 30, "crop_y": 0, "crop_size": 48},
+    ],
+)
+def test_a_forged_square_is_refused_with_a_message(member_client, crop):
+    profile = member_client.profile
+    response = member_client.post(
+        reverse("profiles:onboarding_step", args=["photo"]),
+        {"avatar_upload": SimpleUploadedFile("me.png", _png(), "image/png"), **crop},
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors
+    profile.refresh_from_db()
+    assert not profile.avatar

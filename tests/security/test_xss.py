@@ -277,6 +277,19 @@ def test_every_payload_is_shown_as_text_everywhere(member_client, staff_client):
     assert 'id="home-requests"' in home.content.decode()
     pages.add("counts", get(reverse("messaging:counts")))
     pages.add("tag index", get(reverse("profiles:tag_index")))
+    pages.add("tag index search", get(reverse("profiles:tag_index"), {"q": "xss"}))
+    people_search = get(reverse("search:people"), {"q": "xss"})
+    assert people_search.context["page"].paginator.count == len(PAYLOADS)
+    pages.add("people search", people_search)
+    pages.add(
+        "people search, htmx",
+        get(
+            reverse("search:people"),
+            {"q": "alert"},
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_TARGET="search-results",
+        ),
+    )
     pages.add("viewer's own profile (shared tags)", get(reverse("profiles:me")))
     pages.add("viewer's interests picker", get(reverse("profiles:edit_interests")))
     pages.add(
@@ -374,6 +387,8 @@ def test_search_and_filter_text_is_reflected_as_text(member_client):
             ("inbox search", get(reverse("messaging:inbox"), {"q": payload})),
             ("tag suggestions", get(reverse("profiles:tag_suggest"), {"q": payload})),
             ("tag index", get(reverse("profiles:tag_index"), {"kind": payload})),
+            ("tag index search", get(reverse("profiles:tag_index"), {"q": payload})),
+            ("people search", get(reverse("search:people"), {"q": payload})),
             ("login page", Client().get(reverse("account_login"), {"next": payload})),
         ):
             failures += [

@@ -30,10 +30,14 @@ class Command(BaseCommand):
 
 
 def summary(created):
-    """'Created 552 tags, 22 categories, 784 aliases' or 'Taxonomy already up to date'."""
+    """'Created 552 tags, 27 categories, 784 aliases' (and how many tags moved to new
+    categories), or 'Taxonomy already up to date'."""
     if not any(created.values()):
         return "Taxonomy already up to date"
-    return (
+    text = (
         f"Created {created['tags']} tags, {created['categories']} categories, "
         f"{created['aliases']} aliases"
     )
+    if created.get("moved"):
+        text += f"; moved {created['moved']} tags to their new categories"
+    return text

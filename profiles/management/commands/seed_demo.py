@@ -2,6 +2,7 @@
 
 Rows are written directly with bulk_create, in batches, without the per-profile services:
 those queue a match recompute per person, and `recompute_matches` does that once afterwards.
+Each batch's search documents are written in bulk (services.profile_search_refresh).
 
 Interests follow a skewed popularity: approved interest tags get a seeded random rank and a
 weight of 1 / (rank + 4)^0.9, so a few tags are very common (the top one is held by about a
@@ -525,6 +526,7 @@ class Seeder:
             ]
             TaggedInterest.objects.bulk_create(interests, batch_size=5000)
             TaggedValue.objects.bulk_create(values, batch_size=5000)
+            services.profile_search_refresh(profile_ids=[profile.pk for profile in profiles])
         return {"people": size, "interests": len(interests), "values": len(values)}
 
     def _company(self, faker, last_name, *, founder):
@@ -625,4 +627,5 @@ def demo_login_ensure(*, pools, seed, stdout):
             [TaggedValue(content_object=profile, tag_id=pk) for pk, _, _ in values],
             ignore_conflicts=True,
         )
+        services.profile_search_refresh(profile_ids=[profile.pk])
     return user

@@ -55,6 +55,14 @@ def tasks_inline(settings):
     app.conf.task_always_eager = previous
 
 
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks, tasks_inline):
+    """`with committed(): ...` runs what the code inside deferred until its transaction
+    commits (the test's own transaction never does): queued tasks run in-process, and emails
+    leave the outbox (intch/outbox.py) into mail.outbox."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker):
     """A real Celery worker (separate process) on the test database; services mode only.

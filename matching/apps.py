@@ -10,22 +10,24 @@ class MatchingConfig(AppConfig):
     name = "matching"
     verbose_name = "Matching"
 
-    def ready(self):
+    def ready(self) -> None:
         # Imported here: these modules load models, which must wait until the apps are ready.
-        # Importing `home` adds its sections of the member's home page (intch/home_sections.py).
+        # `handlers` registers matching's reactions to domain events (intch/events.py), `home`
+        # its sections of the member's home page (intch/home_sections.py).
         from intch import personal_data
         from intch.personal_data import Holding
         from matching import (
+            handlers,  # noqa: F401
             home,  # noqa: F401
             selectors,
         )
-        from matching.services import match_pages_forget
-        from messaging.hooks import conversation_changed_register, request_reasons_register
+        from messaging.hooks import request_reasons_register
+        from profiles.hooks import profile_page_register
 
         # A request shows its recipient the reasons its sender saw (messaging cannot ask).
         request_reasons_register(selectors.request_reasons)
-        # Cards say whether a request is on its way or the two already talk.
-        conversation_changed_register(match_pages_forget)
+        # Another person's profile shows the match with them, when there is one.
+        profile_page_register(selectors.profile_page_match)
 
         personal_data.declare(
             Holding("matching.Match.user", section="matches"),

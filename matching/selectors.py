@@ -4,7 +4,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.core.cache import cache
 from django.db.models import (
     BooleanField,
     Count,
@@ -17,13 +16,16 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from accounts.models import Block
+from accounts.selectors import blocks_between
 from intch.pagination import counted_page
+from matching import caches
 from matching.engine import complementary_goals
-from matching.models import Match, MatchRun, MatchState, Pass, Saved
+from matching.models import Match, MatchState, Pass, Saved
 from messaging.models import Conversation
 from messaging.selectors import contact_state, talking
 from profiles.goals import GOALS
-from profiles.models import Block, Profile, Tag, TaggedInterest, TaggedValue
+from profiles.models import Profile, Tag, TaggedInterest, TaggedValue
 from profiles.selectors import tag_lookup, tag_suggestions
 
 SORT_BEST = "best"
@@ -34,7 +36,6 @@ CONTACTS_INCLUDE = "include"
 CONTACTS_ONLY = "only"
 
 TAG_SUGGESTION_LIMIT = 8
-PLACES_CACHE_SECONDS = 600
 MAX_PAGE = 10_000
 
 
@@ -59,16 +60,17 @@ def match_for_pair(*, user, other):
     return Match.objects.filter(user=user, candidate=other).first()
 
 
-def _blocked_either_way(user, other_field):
-    other = OuterRef(other_field)
-    return Block.objects.filter(Q(blocker=user, blocked=other) | Q(blocker=other, blocked=user))
+def profile_page_match(*, viewer, profile):
+    """What another person's profile page needs from matching: the viewer's match with them
+    (registered with profiles.hooks)."""
+    return {"match": match_for_pair(user=viewer, other=profile.user)}
 
 
 def _visible_candidates(queryset, *, user, field):
     """Drop people who left, hid themselves or are blocked either way since the last recompute."""
     return queryset.filter(
         **{f"{field}__is_active": True, f"{field}__profile__discoverable": True}
-    ).exclude(Exists(_blocked_either_way(user, f"{field}_id")))
+    ).exclude(Exists(blocks_between(first=user, second=OuterRef(f"{field}_id"))))
 
 
 def _with_flags(queryset, *, user, new_since):
@@ -159,11 +161,10 @@ def match_places_for(*, user, state=None):
     Only hints for a text box, so they are cached for a few minutes per computed list.
     """
     computed_at = state.computed_at.isoformat() if state and state.computed_at else ""
-    key = f"matching:places:{user.pk}:{computed_at}"
-    places = cache.get(key)
+    places = caches.PLACES.get(user_id=user.pk, computed_at=computed_at)
     if places is None:
         places = _match_places(user)
-        cache.set(key, places, PLACES_CACHE_SECONDS)
+        caches.PLACES.set(places, user_id=user.pk, computed_at=computed_at)
     return places
 
 
@@ -221,23 +222,14 @@ def filter_tag_suggestions(*, query, limit=TAG_SUGGESTION_LIMIT):
     return tag_suggestions(kind=None, query=query, user=None, limit=limit)
 
 
-# The matches page is cached per person under a generation token; a write that changes what
-# someone's page shows drops their token (services.match_pages_forget).
-PAGE_GENERATION_SECONDS = 60 * 60
-
-
-def page_generation_key(user_id):
-    return f"matching:page-generation:{user_id}"
-
-
 def match_page_generation(*, user):
-    """The token under which `user`'s matches pages are cached now."""
-    key = page_generation_key(user.pk)
-    token = cache.get(key)
+    """The token under which `user`'s matches pages are cached now (matching/caches.py: a
+    write that changes what someone's page shows drops their token)."""
+    token = caches.PAGE_GENERATION.get(user_id=user.pk)
     if token is None:
         token = secrets.token_hex(8)
-        if not cache.add(key, token, PAGE_GENERATION_SECONDS):
-            token = cache.get(key) or token
+        if not caches.PAGE_GENERATION.add(token, user_id=user.pk):
+            token = caches.PAGE_GENERATION.get(user_id=user.pk) or token
     return token
 
 
@@ -257,10 +249,6 @@ def match_new_since(*, state, now=None):
 def match_state_for(*, user):
     """When the person's list was computed and whether a recompute is pending (or None)."""
     return MatchState.objects.filter(user=user).first()
-
-
-def match_run_latest():
-    return MatchRun.objects.first()
 
 
 def _profile_id(user):

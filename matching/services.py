@@ -10,16 +10,16 @@ from functools import lru_cache
 import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from matching import engine
+from accounts.models import Block
+from matching import caches, engine
 from matching.models import Match, MatchRun, MatchRunChunk, MatchState, Pass, Saved
-from matching.selectors import match_new_since, page_generation_key
-from profiles.models import Block, Profile, Tag, TaggedInterest, TaggedValue
+from matching.selectors import match_new_since
+from profiles.models import Profile, Tag, TaggedInterest, TaggedValue
 
 logger = logging.getLogger(__name__)
 
@@ -469,10 +469,6 @@ def matches_recompute_all(*, reason="", progress=None):
 # --- Queueing ----------------------------------------------------------------------------------
 
 
-def _queued_key(user_id):
-    return f"matching:queued:{user_id}"
-
-
 def matches_changed_for(*, user_id):
     """A person's tags, goals or visibility changed: recompute their matches after commit.
 
@@ -486,7 +482,7 @@ def matches_changed_for(*, user_id):
     match_pages_forget_around(user_id=user_id)
 
     def enqueue():
-        if cache.add(_queued_key(user_id), now.isoformat(), timeout=coalesce_seconds()):
+        if caches.QUEUED.add(now.isoformat(), user_id=user_id):
             recompute_user_matches_task.apply_async(args=[user_id], countdown=coalesce_seconds())
 
     transaction.on_commit(enqueue)
@@ -494,7 +490,10 @@ def matches_changed_for(*, user_id):
 
 def matches_queued_clear(*, user_id=None):
     """Called when a run starts, so later edits queue a new run (user_id None: a full run)."""
-    cache.delete(_queued_key(user_id) if user_id is not None else "matching:queued:all")
+    if user_id is None:
+        caches.QUEUED_ALL.delete()
+    else:
+        caches.QUEUED.delete(user_id=user_id)
 
 
 def matches_recompute_all_later(*, reason):
@@ -503,7 +502,7 @@ def matches_recompute_all_later(*, reason):
 
     def enqueue():
         # Several merges in a row share one run.
-        if cache.add("matching:queued:all", reason, timeout=coalesce_seconds()):
+        if caches.QUEUED_ALL.add(reason):
             recompute_all_matches_task.apply_async(
                 kwargs={"reason": reason}, countdown=coalesce_seconds()
             )
@@ -520,11 +519,7 @@ def match_pages_forget(*, user_ids):
     Dropped now, so this request already sees the change, and again after commit, so a page
     rendered from the old data while the transaction was open is never found again.
     """
-    keys = [page_generation_key(int(user_id)) for user_id in dict.fromkeys(user_ids)]
-    if not keys:
-        return
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
+    caches.PAGE_GENERATION.forget_people(user_ids)
 
 
 def match_pages_forget_around(*, user_id):

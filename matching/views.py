@@ -11,7 +11,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -20,11 +19,11 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.middleware import presence_passive
 from intch.htmx import render_in_place
 from intch.inputs import query_choice, query_int, query_text, safe_next
-from matching import presenters, selectors, services
+from matching import caches, presenters, selectors, services
 from matching.forms import MatchFilterForm
-from messaging.middleware import presence_passive
 from messaging.selectors import contact_state_for, unread_counts
 from profiles.selectors import (
     profile_get_visible,
@@ -36,8 +35,6 @@ from profiles.services import profile_ensure
 
 PAGE_SIZE = 20
 SAVED_PAGE_SIZE = 20
-# A whole matches page is kept this long at most; writes that change it drop it sooner.
-PAGE_CACHE_SECONDS = 60
 CARD_TEMPLATES = (
     "matching/partials/_card.html",
     "partials/_match_score.html",
@@ -73,8 +70,9 @@ def _page_templates_version():
     return _templates_version(PAGE_TEMPLATES + CARD_TEMPLATES)
 
 
-def _page_cache_key(request, *, state, new_since):
-    """Where this exact page is cached, or None when it must be rendered afresh.
+def _page_digest(request, *, state, new_since):
+    """Which cached page (matching.page) this exact page is, or None when it must be
+    rendered afresh.
 
     The key holds everything the page shows that is not covered by the person's generation
     token: the URL (filters, page, the Undo notice), the "New" cutoff, when the list was
@@ -96,8 +94,7 @@ def _page_cache_key(request, *, state, new_since):
         csrf_secret,
         _page_templates_version(),
     )
-    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
-    return f"matching:page:{request.user.pk}:{digest}"
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def _cards_key(cards, *, in_saved):
@@ -129,17 +126,17 @@ def _passed_notice(request):
 def match_list(request):
     """Best matches first, each with its score and reasons; filters live in the URL.
 
-    The rendered page is cached per person (see _page_cache_key): a repeat view costs the
+    The rendered page is cached per person (see _page_digest): a repeat view costs the
     user, their match state and a few cache reads. A cached page implies the profile was
     ready for matching, since every change that could undo that drops the person's pages.
     """
     state = selectors.match_state_for(user=request.user)
-    cache_key = None
+    digest = None
     if state is not None:
-        cache_key = _page_cache_key(
+        digest = _page_digest(
             request, state=state, new_since=selectors.match_new_since(state=state)
         )
-        cached = cache.get(cache_key) if cache_key else None
+        cached = caches.PAGE.get(user_id=request.user.pk, digest=digest) if digest else None
         if cached is not None:
             services.matches_mark_seen(user=request.user, state=state)
             return HttpResponse(cached)
@@ -188,8 +185,8 @@ def match_list(request):
             "next_url": request.get_full_path(),
         },
     )
-    if cache_key and response.status_code == 200:
-        cache.set(cache_key, response.content, PAGE_CACHE_SECONDS)
+    if digest and response.status_code == 200:
+        caches.PAGE.set(response.content, user_id=request.user.pk, digest=digest)
     return response
 
 

@@ -5,12 +5,14 @@ class MessagingConfig(AppConfig):
     name = "messaging"
     verbose_name = "Messaging"
 
-    def ready(self):
+    def ready(self) -> None:
         # Imported here: these modules load models, which must wait until the apps are ready.
-        # Importing `home` adds its sections of the member's home page (intch/home_sections.py).
+        # `handlers` registers messaging's reactions to domain events (intch/events.py), `home`
+        # its sections of the member's home page (intch/home_sections.py).
         from intch import personal_data
         from intch.personal_data import ANONYMISED, Holding
         from messaging import (
+            handlers,  # noqa: F401
             home,  # noqa: F401
             selectors,
             services,

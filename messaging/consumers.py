@@ -13,6 +13,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 from django.template.loader import render_to_string
 
+from accounts.services import presence_touch
 from messaging import selectors, services
 from messaging.models import Conversation
 
@@ -43,7 +44,7 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         self.group = services.user_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        await database_sync_to_async(services.presence_touch)(user_id=user.pk)
+        await database_sync_to_async(presence_touch)(user_id=user.pk)
         await self.send_json(await database_sync_to_async(self._counts)())
 
     async def disconnect(self, code):
@@ -56,7 +57,7 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         kind = content.get("type")
         if kind == "ping":
             # Sent only while the page is visible: the person is using the app.
-            await database_sync_to_async(services.presence_touch)(user_id=self.user.pk)
+            await database_sync_to_async(presence_touch)(user_id=self.user.pk)
             await self.send_json({"type": "pong"})
         elif kind == "read" and self.conversation_id is not None:
             await database_sync_to_async(self._mark_read)(content.get("message_id"))

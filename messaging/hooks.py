@@ -1,18 +1,17 @@
-"""What messaging asks of, and tells, the apps built on it, without importing them.
+"""What messaging asks of the apps built on it, without importing them.
 
 messaging sits below matching (see the layer order in the README), so it never imports
 matching: a higher app registers into these registries in its AppConfig.ready() instead.
 
 - Request reasons: a provider says why two people would get along, as the sender saw it; a
   request keeps them to show its recipient (matching provides them).
-- Conversation changes: a handler hears that a conversation between people started or changed
-  state (a request sent, accepted or declined), inside the transaction that changed it
-  (matching drops both people's cached pages). Handlers must be cheap and must not fail the
-  write.
+
+What messaging tells the others (a conversation started or changed state) goes through the
+domain events (intch.events.ConversationChanged), like every other change.
 """
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from django.db import transaction
 
@@ -22,11 +21,8 @@ logger = logging.getLogger(__name__)
 # {"score": int or None, "interests": [{"name", "slug"}, ...], "values": [...],
 #  "goals": [[sender's goal, recipient's goal], ...]}
 RequestReasonsProvider = Callable[..., dict | None]
-# (user_ids) -> None: the people whose conversation started or changed state.
-ConversationChangedHandler = Callable[..., None]
 
 _request_reasons_providers: list[RequestReasonsProvider] = []
-_conversation_changed_handlers: list[ConversationChangedHandler] = []
 
 
 def request_reasons_register(provider: RequestReasonsProvider) -> None:
@@ -52,17 +48,3 @@ def request_reasons_for(*, sender, recipient) -> dict:
         if reasons:
             return reasons
     return {}
-
-
-def conversation_changed_register(handler: ConversationChangedHandler) -> None:
-    """Call `handler(user_ids=...)` whenever a conversation between people starts or changes
-    state (once per handler)."""
-    if handler not in _conversation_changed_handlers:
-        _conversation_changed_handlers.append(handler)
-
-
-def conversation_changed(*, user_ids: Iterable[int]) -> None:
-    """A conversation of these people started or changed state: tell every handler."""
-    user_ids = tuple(dict.fromkeys(user_ids))
-    for handler in _conversation_changed_handlers:
-        handler(user_ids=user_ids)

@@ -2,7 +2,6 @@
 not see is a 404, the same answer as one that does not exist."""
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db.models import (
     Case,
     CharField,
@@ -20,9 +19,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from accounts.selectors import blocks_between
+from messaging import caches
 from messaging.models import Conversation, Message, MessageNotification, Participant, Report
 from profiles.goals import GOAL_LABELS
-from profiles.models import Block, Tag, TaggedInterest, TaggedValue
+from profiles.models import Tag, TaggedInterest, TaggedValue
 
 # Where a person stands with another, for cards and profiles (no conversation: CONTACT_NONE).
 CONTACT_NONE = ""
@@ -37,26 +38,9 @@ POLL_LIMIT = 100
 PROMPT_CHOICES_LIMIT = 12
 
 
-UNREAD_COUNTS_SECONDS = 120
-
-
-def presence_key(user_id):
-    return f"messaging:active:{user_id}"
-
-
-def person_is_active(*, user_id):
-    """True while the person used the app within MESSAGING_ACTIVE_SECONDS (see presence_touch)."""
-    return cache.get(presence_key(user_id)) is not None
-
-
 def _blocked_pair():
     """Exists() for a block either way between a conversation's two people."""
-    return Exists(
-        Block.objects.filter(
-            Q(blocker=OuterRef("initiator_id"), blocked=OuterRef("recipient_id"))
-            | Q(blocker=OuterRef("recipient_id"), blocked=OuterRef("initiator_id"))
-        )
-    )
+    return Exists(blocks_between(first=OuterRef("initiator_id"), second=OuterRef("recipient_id")))
 
 
 def _visible_conversations(*, user):
@@ -99,22 +83,17 @@ def _requests(*, user):
     )
 
 
-def unread_counts_key(user_id):
-    return f"messaging:unread:{user_id}"
-
-
 def unread_counts(*, user):
     """{"messages": unread messages, "requests": requests waiting} for the header badge.
 
-    Every page shows the badge, so the counts are cached per person; each write that changes
-    them forgets the cached value (messaging.services.unread_counts_forget), and the timeout
-    bounds any staleness a missed write could leave.
+    Every page shows the badge, so the counts are cached per person (messaging/caches.py:
+    each write that changes them drops the cached value, and the timeout bounds any
+    staleness a missed write could leave).
     """
-    key = unread_counts_key(user.pk)
-    counts = cache.get(key)
+    counts = caches.UNREAD_COUNTS.get(user_id=user.pk)
     if counts is None:
         counts = _unread_counts_query(user=user)
-        cache.set(key, counts, UNREAD_COUNTS_SECONDS)
+        caches.UNREAD_COUNTS.set(counts, user_id=user.pk)
     return counts
 
 

@@ -1,7 +1,6 @@
 """Thin Celery tasks: take ids, call one service, safe to run twice."""
 
 import logging
-import smtplib
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
@@ -12,19 +11,13 @@ from messaging import services
 
 logger = logging.getLogger(__name__)
 
-RETRYABLE = (
-    OperationalError,
-    InterfaceError,
-    BrokerError,
-    ConnectionError,
-    smtplib.SMTPException,
-    OSError,
-)
+# The check records its email in the outbox (intch/outbox.py), whose own task sends it.
+RETRYABLE = (OperationalError, InterfaceError, BrokerError, ConnectionError)
 RETRY_POLICY = {"autoretry_for": RETRYABLE, **RETRY_BACKOFF}
 
 
 @shared_task(name="messaging.notify_unread", acks_late=True, **RETRY_POLICY)
-def notify_unread_task(conversation_id, recipient_id, deferred=False):
+def notify_unread_task(conversation_id: int, recipient_id: int, deferred: bool = False) -> str:
     """Email a person about unread messages in one conversation, if one is due."""
     if deferred:
         services.notification_queued_clear(
@@ -37,9 +30,3 @@ def notify_unread_task(conversation_id, recipient_id, deferred=False):
         "unread email for conversation %s to %s: %s", conversation_id, recipient_id, outcome
     )
     return outcome
-
-
-@shared_task(name="messaging.moderation_warning", acks_late=True, **RETRY_POLICY)
-def moderation_warning_task(user_id):
-    """Send the warning a moderator chose for a reported person."""
-    return services.moderation_warning_send(user_id=user_id)

@@ -15,11 +15,12 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.middleware import presence_passive
+from accounts.services import block_create, presence_touch
 from intch.htmx import render_in_place
 from intch.inputs import query_flag, query_int, query_text
 from messaging import selectors, services
 from messaging.forms import IntroForm, MessageForm, ReportForm
-from messaging.middleware import presence_passive
 from messaging.models import Conversation
 from profiles.selectors import profile_get_visible
 
@@ -237,7 +238,7 @@ def poll(request, conversation_id):
     after_id = query_int(request.GET, "after", minimum=0) or 0
     new_messages = selectors.messages_after(conversation=conversation, after_id=after_id)
     if query_flag(request.GET, "visible", on=("1",)):
-        services.presence_touch(user_id=request.user.pk)
+        presence_touch(user_id=request.user.pk)
         if new_messages and conversation.status == Conversation.Status.ACCEPTED:
             services.message_mark_read(
                 conversation=conversation,
@@ -339,8 +340,6 @@ def _report(request, *, reported, message, person, cancel_url):
             form.add_error(None, error)
         else:
             if form.cleaned_data["also_block"]:
-                from profiles.services import block_create
-
                 block_create(blocker=request.user, blocked=reported)
                 messages.success(
                     request,

@@ -7,18 +7,15 @@ from django.http import Http404
 from django.urls import reverse
 
 from intch.emails import email_context, html_from_text
+from intch.outbox import email_enqueue
+from profiles.selectors import person_name
+from profiles.services import profile_ensure
 
 
 def user_display(user):
-    """How allauth names a person on its pages and in its emails (ACCOUNT_USER_DISPLAY).
-
-    Their name, else their email address: never the username allauth made up at sign-up,
-    which nobody chose and nobody sees anywhere else.
-    """
-    profile = getattr(user, "profile", None)
-    if profile is not None and profile.display_name:
-        return profile.display_name
-    return user.email or "you"
+    """How allauth names a person on its pages and in its emails (ACCOUNT_USER_DISPLAY): as
+    intch does everywhere else."""
+    return person_name(user=user)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -31,12 +28,20 @@ class AccountAdapter(DefaultAccountAdapter):
             message.attach_alternative(html_from_text(message.body, context), "text/html")
         return message
 
+    def send_mail(self, template_prefix, email, context):
+        """allauth's emails leave through the outbox, like every email of intch: recorded
+        now, sent after commit by a task (intch/outbox.py)."""
+        message = self.render_mail(template_prefix, email, context)
+        email_enqueue(
+            message=message,
+            kind=f"account.{template_prefix.rsplit('/', 1)[-1]}",
+            user=context.get("user"),
+        )
+
     def save_user(self, request, user, form, commit=True):
         """Every new account gets its (empty) profile at once."""
         user = super().save_user(request, user, form, commit=commit)
         if commit:
-            from profiles.services import profile_ensure
-
             profile_ensure(user=user)
         return user
 
@@ -44,8 +49,6 @@ class AccountAdapter(DefaultAccountAdapter):
         return reverse("profiles:onboarding")
 
     def get_login_redirect_url(self, request):
-        from profiles.services import profile_ensure
-
         if profile_ensure(user=request.user).onboarded_at is None:
             return reverse("profiles:onboarding")
         return super().get_login_redirect_url(request)

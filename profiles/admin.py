@@ -19,7 +19,6 @@ from django.utils import timezone
 from intch.inputs import CleanInputsForm
 from profiles import services
 from profiles.models import (
-    Block,
     Category,
     Profile,
     Tag,
@@ -198,36 +197,31 @@ class TagAdmin(admin.ModelAdmin):
         return formfield
 
     def save_model(self, request, obj, form, change):
+        # Status goes through the service, which tells the apps (match recomputes, search).
         new_status = obj.status
-        if change and "status" in form.changed_data:
-            # Status goes through the service, which queues match recomputes.
+        status_changed = change and "status" in form.changed_data
+        if status_changed:
             obj.status = form.initial["status"]
-            super().save_model(request, obj, form, change)
+        super().save_model(request, obj, form, change)
+        if status_changed:
             services.tags_set_status(tag_ids=[obj.pk], status=new_status)
             obj.status = new_status
-        else:
-            super().save_model(request, obj, form, change)
-        if change and "name" in form.changed_data:
-            # People are found by their tags' names.
-            services.profile_search_refresh_for_tags(tag_ids=[obj.pk])
+
+    def save_related(self, request, form, formsets, change):
+        # After the aliases typed in this form are saved: a rename keeps the old name as one.
+        super().save_related(request, form, formsets, change)
+        if change and {"name", "slug"} & set(form.changed_data):
+            services.tag_renamed(
+                tag=form.instance,
+                old_name=form.initial["name"],
+                old_slug=form.initial["slug"],
+            )
 
     def delete_model(self, request, obj):
-        self.delete_queryset(request, Tag.objects.filter(pk=obj.pk))
+        services.tags_delete(tag_ids=[obj.pk])
 
     def delete_queryset(self, request, queryset):
-        tag_ids = list(queryset.values_list("pk", flat=True))
-        in_use = (
-            TaggedInterest.objects.filter(tag_id__in=tag_ids).exists()
-            or TaggedValue.objects.filter(tag_id__in=tag_ids).exists()
-        )
-        with transaction.atomic():
-            if in_use:
-                services.profile_search_refresh_for_tags(tag_ids=tag_ids)
-            Tag.objects.filter(pk__in=tag_ids).delete()
-            if in_use:
-                from matching.services import matches_recompute_all_later
-
-                matches_recompute_all_later(reason=f"{_plural(len(tag_ids), 'tag')} deleted")
+        services.tags_delete(tag_ids=list(queryset.values_list("pk", flat=True)))
 
     # --- actions ---
 
@@ -445,33 +439,6 @@ class ProfileAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if set(form.changed_data) & services.SEARCH_FIELDS:
-            services.profile_search_refresh(profile_ids=[obj.pk])
-        if change and set(form.changed_data) & services.MATCHING_FIELDS:
-            from matching.services import matches_changed_for
-
-            matches_changed_for(user_id=obj.user_id)
-
-
-@admin.register(Block)
-class BlockAdmin(admin.ModelAdmin):
-    """Read-only: people block each other themselves. Deleting a block lifts it."""
-
-    list_display = ("blocker", "blocked", "created_at")
-    list_select_related = ("blocker", "blocked")
-    search_fields = ("blocker__email", "blocked__email")
-    readonly_fields = ("blocker", "blocked", "created_at")
-    date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def delete_model(self, request, obj):
-        services.block_delete(blocker=obj.blocker, blocked=obj.blocked)
-
-    def delete_queryset(self, request, queryset):
-        for block in queryset.select_related("blocker", "blocked"):
-            services.block_delete(blocker=block.blocker, blocked=block.blocked)
+        if form.changed_data:
+            # As when people edit their own profile: search, matches and cached pages follow.
+            services.profile_changed_by_staff(profile=obj, fields=form.changed_data)

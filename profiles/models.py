@@ -171,7 +171,8 @@ class Profile(models.Model):
 
     @property
     def name(self):
-        return self.display_name or self.user.email.split("@")[0]
+        """What intch calls the person: their display name, else their address's local part."""
+        return self.display_name or self.user.email_name
 
     @property
     def goals(self):
@@ -229,26 +230,3 @@ class ProfileSearch(models.Model):
 
     def __str__(self):
         return f"search document of {self.profile_id}"
-
-
-class Block(models.Model):
-    """blocker no longer sees blocked, and blocked no longer sees blocker, anywhere."""
-
-    blocker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_made"
-    )
-    blocked = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_received"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=("blocker", "blocked"), name="unique_block"),
-            models.CheckConstraint(
-                condition=~models.Q(blocker=models.F("blocked")), name="no_self_block"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.blocker_id} blocked {self.blocked_id}"

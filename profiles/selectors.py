@@ -2,7 +2,6 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -22,10 +21,10 @@ from django.db.models import (
 )
 from django.http import Http404
 
-from profiles.goals import GOAL_LABELS
+from accounts.models import Block
+from accounts.selectors import blocks_between
+from profiles import caches
 from profiles.models import (
-    Block,
-    Category,
     Profile,
     ProfileSearch,
     Tag,
@@ -36,6 +35,12 @@ from profiles.models import (
 )
 
 SUGGESTION_LIMIT = 12
+
+
+def person_name(*, user):
+    """What intch calls a person, with or without a profile (Profile.name says how)."""
+    profile = getattr(user, "profile", None)
+    return profile.name if profile is not None else user.email_name
 
 
 def _tag_count(through):
@@ -88,18 +93,8 @@ def profile_is_ready(*, profile):
     return profile.onboarded_at is not None and not profile_missing_minimum(profile=profile)
 
 
-def blocked_user_ids(*, user):
-    """Everyone this user blocked or was blocked by."""
-    made = Block.objects.filter(blocker=user).values_list("blocked_id", flat=True)
-    received = Block.objects.filter(blocked=user).values_list("blocker_id", flat=True)
-    return set(made) | set(received)
-
-
 def _visible_profiles(*, viewer):
-    blocked = Block.objects.filter(
-        Q(blocker=viewer, blocked=OuterRef("user_id"))
-        | Q(blocker=OuterRef("user_id"), blocked=viewer)
-    )
+    blocked = blocks_between(first=viewer, second=OuterRef("user_id"))
     # People who never finished onboarding have no name yet (their email's would show).
     return (
         Profile.objects.filter(discoverable=True, user__is_active=True, onboarded_at__isnull=False)
@@ -175,22 +170,14 @@ def profile_tags(*, profile, viewer_is_owner):
     return {"interests": interests, "values": values}
 
 
-def profile_goal_labels(*, profile):
-    return [GOAL_LABELS[code] for code in profile.goals]
-
-
-# How many people show each tag: the popularity that tag searches rank by and that the
-# browse page shows. Counting every tagging is too much for each keystroke, so the counts are
-# cached and may lag behind by this long.
-TAG_COUNTS_KEY = "profiles:tag-people-counts"
-TAG_COUNTS_SECONDS = 600
 # A tag search ranks at most this many candidates; only the first few are ever shown.
 TAG_SEARCH_CANDIDATES = 200
 
 
 def tag_people_counts():
-    """{tag id: how many visible people (onboarded, active, discoverable) have it}, cached."""
-    counts = cache.get(TAG_COUNTS_KEY)
+    """{tag id: how many visible people (onboarded, active, discoverable) have it}: the
+    popularity tag searches rank by and the browse page shows, cached (profiles.tag_counts)."""
+    counts = caches.TAG_COUNTS.get()
     if counts is None:
         per_kind = [
             through.objects.filter(
@@ -205,7 +192,7 @@ def tag_people_counts():
             for through in (TaggedInterest, TaggedValue)
         ]
         counts = dict(per_kind[0].union(per_kind[1], all=True))
-        cache.set(TAG_COUNTS_KEY, counts, TAG_COUNTS_SECONDS)
+        caches.TAG_COUNTS.set(counts)
     return counts
 
 
@@ -348,32 +335,11 @@ def people_with_tag(*, tag, viewer):
     )
 
 
-def categories_with_counts():
-    return Category.objects.annotate(tag_count=Count("tags")).order_by("position", "name")
-
-
 # --- The data export (intch.personal_data; registered in profiles/apps.py) ---------------------
 
 
 def _when(moment):
     return moment.isoformat() if moment else None
-
-
-def account_export(*, user):
-    """The account itself: login address and dates."""
-    return {
-        "email": user.email,
-        "date_joined": _when(user.date_joined),
-        "last_login": _when(user.last_login),
-    }
-
-
-def email_addresses_export(*, user):
-    """The person's email addresses and which are verified."""
-    return [
-        {"email": address.email, "verified": address.verified, "primary": address.primary}
-        for address in user.emailaddress_set.order_by("pk")
-    ]
 
 
 def profile_export(*, user):
@@ -405,6 +371,11 @@ def profile_export(*, user):
     }
 
 
+def blocks_made_by(*, user):
+    """The people `user` blocked, with their profiles, for the settings page."""
+    return Block.objects.filter(blocker=user).select_related("blocked__profile")
+
+
 def blocks_export(*, user):
     """The people this person blocked (who blocked them is the other people's business)."""
     return [
@@ -428,49 +399,4 @@ def tag_proposals_export(*, user):
             "proposed_at": _when(tag.created_at),
         }
         for tag in Tag.objects.filter(proposed_by=user).order_by("created_at", "pk")
-    ]
-
-
-def sessions_export(*, user):
-    """Where the person is logged in (allauth's user sessions)."""
-    from allauth.usersessions.models import UserSession
-
-    return [
-        {
-            "started_at": _when(session.created_at),
-            "last_seen_at": _when(session.last_seen_at),
-            "ip_address": session.ip,
-            "browser": session.user_agent,
-        }
-        for session in UserSession.objects.filter(user=user).order_by("created_at", "pk")
-    ]
-
-
-def authenticators_export(*, user):
-    """The two-factor methods set up (their secrets stay out of the file)."""
-    from allauth.mfa.models import Authenticator
-
-    return [
-        {
-            "type": authenticator.type,
-            "created_at": _when(authenticator.created_at),
-            "last_used_at": _when(authenticator.last_used_at),
-        }
-        for authenticator in Authenticator.objects.filter(user=user).order_by("pk")
-    ]
-
-
-def social_accounts_export(*, user):
-    """Accounts of other sites linked for logging in, with what they told us."""
-    from allauth.socialaccount.models import SocialAccount
-
-    return [
-        {
-            "provider": account.provider,
-            "uid": account.uid,
-            "linked_at": _when(account.date_joined),
-            "last_login": _when(account.last_login),
-            "data": account.extra_data,
-        }
-        for account in SocialAccount.objects.filter(user=user).order_by("pk")
     ]

@@ -4,7 +4,6 @@ import io
 import json
 import logging
 
-from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -13,12 +12,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from intch import events
 from intch.inputs import clean_line
 from profiles import search
 from profiles.goals import goals_to_bits
 from profiles.models import (
     TAG_NAME_MAX_LENGTH,
-    Block,
     Category,
     Profile,
     ProfileSearch,
@@ -55,7 +54,6 @@ PROFILE_FIELDS = (
     "discoverable",
     "email_notifications",
 )
-MATCHING_FIELDS = {"discoverable"}
 # What people search finds a person by (besides their approved interests and values), and
 # whether it may find them at all.
 SEARCH_FIELDS = {
@@ -70,33 +68,6 @@ SEARCH_FIELDS = {
     "country",
 }
 SEARCH_REFRESH_BATCH = 2000
-# Past this many affected people, one full recompute is cheaper than one job per person.
-STATUS_CHANGE_FULL_RECOMPUTE_ABOVE = 500
-
-
-def _matches_changed(*, user_id):
-    """Queue the recompute of one person's matches once the transaction commits."""
-    from matching.services import matches_changed_for
-
-    matches_changed_for(user_id=user_id)
-
-
-def _shown_to_others_changed(*, user_id):
-    """What this person's card shows (name, headline, picture, place) changed."""
-    from matching.services import match_pages_forget_around
-
-    match_pages_forget_around(user_id=user_id)
-
-
-def _unread_counts_changed(*, user_ids, partners=False):
-    """The header's message counts of these people (or of everyone they talk to) changed."""
-    from messaging.services import unread_counts_forget, unread_counts_forget_partners
-
-    if partners:
-        for user_id in user_ids:
-            unread_counts_forget_partners(user_id=user_id)
-    else:
-        unread_counts_forget(user_ids=user_ids)
 
 
 def profile_ensure(*, user):
@@ -126,13 +97,21 @@ def profile_update(*, profile, data):
     profile.full_clean(exclude=["avatar"])
     with transaction.atomic():
         profile.save()
-        if changed & SEARCH_FIELDS:
-            profile_search_refresh(profile_ids=[profile.pk])
-        if changed & (MATCHING_FIELDS | {"goal_bits"}):
-            _matches_changed(user_id=profile.user_id)
-        else:
-            _shown_to_others_changed(user_id=profile.user_id)
+        _profile_changed(profile, fields=changed)
     return profile
+
+
+def profile_changed_by_staff(*, profile, fields):
+    """Staff edited these fields of a profile in the admin (it is saved): tell the apps."""
+    _profile_changed(profile, fields=fields)
+
+
+def _profile_changed(profile, *, fields):
+    events.emit(
+        events.ProfileChanged(
+            user_id=profile.user_id, profile_id=profile.pk, fields=frozenset(fields)
+        )
+    )
 
 
 def avatar_process(*, uploaded, crop=None):
@@ -217,7 +196,7 @@ def profile_avatar_store(*, profile, content):
     if old_name and old_name != profile.avatar.name:
         # Avatars are served without a login check: a replaced picture must not stay online.
         transaction.on_commit(lambda: storage.delete(old_name))
-    _shown_to_others_changed(user_id=profile.user_id)
+    _profile_changed(profile, fields={"avatar"})
     return profile
 
 
@@ -225,8 +204,18 @@ def profile_avatar_remove(*, profile):
     """Remove the avatar; the initials avatar shows instead."""
     if profile.avatar:
         profile.avatar.delete(save=True)
-        _shown_to_others_changed(user_id=profile.user_id)
+        _profile_changed(profile, fields={"avatar"})
     return profile
+
+
+def profile_avatar_forget(*, user):
+    """A leaving person's picture: its file goes once the deletion is committed (the
+    pictures are served without a login check)."""
+    profile = Profile.objects.filter(user=user).first()
+    if profile is None or not profile.avatar:
+        return
+    name, storage = profile.avatar.name, profile.avatar.storage
+    transaction.on_commit(lambda: storage.delete(name))
 
 
 def tag_resolve(*, name, kind):
@@ -291,17 +280,19 @@ def profile_tags_set(*, profile, interests=None, values=None):
 
     Tags must be approved, or pending ones the person proposed themselves.
     """
+    changed = set()
     with transaction.atomic():
         if interests is not None:
             interests = _usable_tags(interests, kind=Tag.Kind.INTEREST, user=profile.user)
             _check_count(interests, label="interests", limits=INTEREST_LIMITS)
             profile.interests.set(interests)
+            changed.add("interests")
         if values is not None:
             values = _usable_tags(values, kind=Tag.Kind.VALUE, user=profile.user)
             _check_count(values, label="values", limits=VALUE_LIMITS)
             profile.values.set(values)
-        profile_search_refresh(profile_ids=[profile.pk])
-        _matches_changed(user_id=profile.user_id)
+            changed.add("values")
+        _profile_changed(profile, fields=changed)
     return profile
 
 
@@ -334,62 +325,10 @@ def profile_onboarding_complete(*, profile):
         with transaction.atomic():
             profile.onboarded_at = timezone.now()
             profile.save(update_fields=["onboarded_at", "updated_at"])
-            profile_search_refresh(profile_ids=[profile.pk])
-            # Only onboarded people are matched: a recompute that ran before this (tasks run
-            # at once in the embedded default) left the newcomer without a list.
-            _matches_changed(user_id=profile.user_id)
+            # Only onboarded people are matched and found: a recompute that ran before this
+            # (tasks run at once in the embedded default) left the newcomer without a list.
+            _profile_changed(profile, fields={"onboarded_at"})
     return profile
-
-
-def block_create(*, blocker, blocked):
-    """blocker blocks blocked: both vanish from each other's matches and pages."""
-    if blocker.pk == blocked.pk:
-        raise ValidationError("You cannot block yourself.")
-    with transaction.atomic():
-        block, _ = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
-        _matches_changed(user_id=blocker.pk)
-        _matches_changed(user_id=blocked.pk)
-        _unread_counts_changed(user_ids=(blocker.pk, blocked.pk))
-    return block
-
-
-def block_delete(*, blocker, blocked):
-    """Undo a block; matches come back at the next recompute."""
-    with transaction.atomic():
-        Block.objects.filter(blocker=blocker, blocked=blocked).delete()
-        _matches_changed(user_id=blocker.pk)
-        _matches_changed(user_id=blocked.pk)
-        _unread_counts_changed(user_ids=(blocker.pk, blocked.pk))
-
-
-def account_delete(*, user):
-    """Delete an account and everything tied to it, as intch.personal_data declares.
-
-    Every session of the account ends (other devices too), every app's eraser runs, then the
-    account's row goes and the database deletes or anonymises what refers to it.
-    """
-    from intch import personal_data
-
-    profile = Profile.objects.filter(user=user).first()
-    avatar_name = profile.avatar.name if profile and profile.avatar else ""
-    storage = profile.avatar.storage if profile else None
-    user_id = user.pk
-    with transaction.atomic():
-        _unread_counts_changed(user_ids=(user_id,), partners=True)
-        _shown_to_others_changed(user_id=user_id)
-        personal_data.erase(user=user)
-        get_user_model().objects.filter(pk=user_id).delete()
-        _matches_changed(user_id=user_id)
-    if avatar_name:
-        transaction.on_commit(lambda: storage.delete(avatar_name))
-
-
-def sessions_end(*, user):
-    """Log the person out everywhere: every session allauth tracks for them ends."""
-    from allauth.usersessions.models import UserSession
-
-    for session in UserSession.objects.filter(user=user):
-        session.end()
 
 
 def tag_proposals_forget(*, user):
@@ -455,19 +394,13 @@ def profile_search_refresh(*, profile_ids):
             )
 
 
-def profile_search_refresh_for_tags(*, tag_ids):
-    """These tags change (renamed, merged, approved, rejected, deleted): once committed,
-    rewrite the documents of everyone who has them, in batches on the workers."""
+def profile_search_refresh_later(*, profile_ids):
+    """Once committed, rewrite these people's search documents in batches on the workers
+    (a tag change may touch thousands of them)."""
+    # Imported here: the tasks module imports this one (the services<->tasks pair).
     from profiles.tasks import profile_search_refresh_task
 
-    profile_ids = set()
-    for through in (TaggedInterest, TaggedValue):
-        profile_ids.update(
-            through.objects.filter(tag_id__in=list(tag_ids)).values_list(
-                "content_object_id", flat=True
-            )
-        )
-    ids = sorted(profile_ids)
+    ids = sorted(set(profile_ids))
 
     def enqueue():
         for start in range(0, len(ids), SEARCH_REFRESH_BATCH):
@@ -480,34 +413,89 @@ def profile_search_refresh_for_tags(*, tag_ids):
 # --- Taxonomy curation ---------------------------------------------------------------
 
 
+def _holders(tag_ids):
+    """(profile ids, user ids) of the people who have any of these tags."""
+    # One indexed query per through table: an OR across both joins scans every tagging.
+    profile_ids, user_ids = set(), set()
+    for through in (TaggedInterest, TaggedValue):
+        for profile_id, user_id in through.objects.filter(tag_id__in=list(tag_ids)).values_list(
+            "content_object_id", "content_object__user_id"
+        ):
+            profile_ids.add(profile_id)
+            user_ids.add(user_id)
+    return tuple(sorted(profile_ids)), tuple(sorted(user_ids))
+
+
+def _tags_changed(*, change, tag_ids, reason):
+    """Tell the apps that these tags changed for everyone who has them (read before the
+    change: a merge or a deletion takes the taggings away)."""
+    profile_ids, user_ids = _holders(tag_ids)
+    events.emit(
+        events.TagsChanged(
+            change=change,
+            tag_ids=tuple(tag_ids),
+            profile_ids=profile_ids,
+            user_ids=user_ids,
+            reason=reason,
+        )
+    )
+
+
 def tags_set_status(*, tag_ids, status):
     """Approve or reject tags; approval makes a pending tag count for matching."""
     with transaction.atomic():
         tags = Tag.objects.filter(pk__in=tag_ids).exclude(status=status)
         changed_ids = list(tags.values_list("pk", flat=True))
-        affected = _profile_user_ids_for_tags(changed_ids)
-        profile_search_refresh_for_tags(tag_ids=changed_ids)
         count = tags.update(status=status)
-        if len(affected) > STATUS_CHANGE_FULL_RECOMPUTE_ABOVE:
-            from matching.services import matches_recompute_all_later
-
-            matches_recompute_all_later(reason=f"status of {count} tags set to {status}")
-        else:
-            for user_id in affected:
-                _matches_changed(user_id=user_id)
+        if changed_ids:
+            _tags_changed(
+                change=events.TagsChanged.STATUS,
+                tag_ids=changed_ids,
+                reason=f"status of {count} tags set to {status}",
+            )
     return count
 
 
-def _profile_user_ids_for_tags(tag_ids):
-    # One indexed query per through table: an OR across both joins scans every tagging.
-    user_ids = set()
-    for through in (TaggedInterest, TaggedValue):
-        user_ids.update(
-            through.objects.filter(tag_id__in=tag_ids).values_list(
-                "content_object__user_id", flat=True
+def tags_delete(*, tag_ids):
+    """Delete tags (staff, in the admin); people who had them lose them."""
+    tag_ids = list(tag_ids)
+    with transaction.atomic():
+        _tags_changed(
+            change=events.TagsChanged.DELETED,
+            tag_ids=tag_ids,
+            reason=f"{len(tag_ids)} tag{'' if len(tag_ids) == 1 else 's'} deleted",
+        )
+        deleted, _ = Tag.objects.filter(pk__in=tag_ids).delete()
+    return deleted
+
+
+def tag_renamed(*, tag, old_name, old_slug):
+    """Staff renamed `tag` or changed its slug (the tag is saved): the old name stays an
+    alias, so old links and searches still find it, and the apps that copied the name or
+    the slug (search documents, match reasons) are told."""
+    if tag.name == old_name and tag.slug == old_slug:
+        return tag
+    old_normalized = normalise_tag_name(old_name)
+    with transaction.atomic():
+        if (
+            old_normalized
+            and old_normalized != tag.normalized_name
+            and not Tag.objects.filter(normalized_name=old_normalized).exists()
+        ):
+            TagAlias.objects.get_or_create(normalized_name=old_normalized, defaults={"tag": tag})
+        profile_ids, user_ids = _holders([tag.pk])
+        events.emit(
+            events.TagRenamed(
+                tag_id=tag.pk,
+                old_name=old_name,
+                new_name=tag.name,
+                old_slug=old_slug,
+                new_slug=tag.slug,
+                profile_ids=profile_ids,
+                user_ids=user_ids,
             )
         )
-    return user_ids
+    return tag
 
 
 def tag_merge(*, source, target):
@@ -523,7 +511,11 @@ def tag_merge(*, source, target):
             "merge tags of the same kind."
         )
     with transaction.atomic():
-        profile_search_refresh_for_tags(tag_ids=[source.pk])
+        _tags_changed(
+            change=events.TagsChanged.MERGED,
+            tag_ids=[source.pk],
+            reason=f"merge {source.name} into {target.name}",
+        )
         moved = 0
         for through in (TaggedInterest, TaggedValue):
             already = through.objects.filter(tag=target).values("content_object_id")
@@ -538,9 +530,6 @@ def tag_merge(*, source, target):
         if target.status != Tag.Status.APPROVED and source.status == Tag.Status.APPROVED:
             target.status = Tag.Status.APPROVED
             target.save(update_fields=["status"])
-        from matching.services import matches_recompute_all_later
-
-        matches_recompute_all_later(reason=f"merge {source.name} into {target.name}")
     logger.info("merged tag %s into %s (%d taggings moved)", source_normalized, target.name, moved)
     return moved
 

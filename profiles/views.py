@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -19,7 +20,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from intch import personal_data
+from accounts import selectors as account_selectors
+from accounts import services as account_services
+from accounts.models import User
 from intch.inputs import query_choice, query_flag, query_int, query_text, query_texts
 from profiles import hooks, selectors, services
 from profiles.forms import AccountDeleteForm, BasicsForm, GoalsForm, PhotoForm, ProfileForm
@@ -67,8 +70,6 @@ def detail(request, profile_id):
     profile = selectors.profile_get_visible(viewer=request.user, profile_id=profile_id)
     if profile.user_id == request.user.pk:
         return redirect("profiles:me")
-    from matching.selectors import match_for_pair
-
     return render(
         request,
         "profiles/detail.html",
@@ -76,7 +77,6 @@ def detail(request, profile_id):
             "profile": profile,
             "is_owner": False,
             "tags": selectors.profile_tags(profile=profile, viewer_is_owner=False),
-            "match": match_for_pair(user=request.user, other=profile.user),
             **hooks.profile_page_context(viewer=request.user, profile=profile),
         },
     )
@@ -358,8 +358,6 @@ def tag_index(request):
 @require_GET
 def tag_detail(request, slug):
     """“People into Climate tech”: discoverable people who have this tag."""
-    from django.core.paginator import Paginator
-
     tag = selectors.tag_get_browsable(slug=slug)
     people = Paginator(selectors.people_with_tag(tag=tag, viewer=request.user), 24)
     page = people.get_page(query_int(request.GET, "page", minimum=1))
@@ -383,11 +381,9 @@ def tag_suggest(request):
 @login_required
 @require_GET
 def settings_page(request):
-    from profiles.models import Block
-
     profile = _profile(request)
-    blocked = Block.objects.filter(blocker=request.user).select_related("blocked__profile")
-    return render(request, "profiles/settings.html", {"profile": profile, "blocks": blocked})
+    blocks = selectors.blocks_made_by(user=request.user)
+    return render(request, "profiles/settings.html", {"profile": profile, "blocks": blocks})
 
 
 @login_required
@@ -410,7 +406,10 @@ def settings_notifications(request):
 @require_GET
 def export(request):
     """Download everything intch holds about you as one JSON file."""
-    data = {"exported_at": timezone.now().isoformat(), **personal_data.export(user=request.user)}
+    data = {
+        "exported_at": timezone.now().isoformat(),
+        **account_selectors.account_data_export(user=request.user),
+    }
     response = HttpResponse(
         json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
     )
@@ -426,13 +425,13 @@ def account_delete(request):
     if request.method == "POST" and form.is_valid():
         user = request.user
         logout(request)
-        services.account_delete(user=user)
+        account_services.account_delete(user=user)
         messages.success(request, "Your account and everything in it are deleted. Goodbye!")
         return redirect("home")
     return render(
         request,
         "profiles/account_delete.html",
-        {"form": form, "kept": personal_data.kept_after_deletion(user=request.user)},
+        {"form": form, "kept": account_selectors.account_deletion_keeps(user=request.user)},
         status=400 if form.errors else 200,
     )
 
@@ -442,7 +441,7 @@ def account_delete(request):
 def block(request, profile_id):
     profile = selectors.profile_get_visible(viewer=request.user, profile_id=profile_id)
     try:
-        services.block_create(blocker=request.user, blocked=profile.user)
+        account_services.block_create(blocker=request.user, blocked=profile.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("profiles:me")
@@ -455,11 +454,9 @@ def block(request, profile_id):
 @login_required
 @require_POST
 def unblock(request, user_id):
-    from django.contrib.auth import get_user_model
-
-    other = get_user_model().objects.filter(pk=user_id).first()
+    other = User.objects.filter(pk=user_id).first()
     if other is not None:
-        services.block_delete(blocker=request.user, blocked=other)
+        account_services.block_delete(blocker=request.user, blocked=other)
     messages.success(request, "Unblocked.")
     return redirect(reverse("profiles:settings") + "#blocked")
 

@@ -18,7 +18,6 @@ class UserFactory(factory.django.DjangoModelFactory):
         model = get_user_model()
         skip_postgeneration_save = True
 
-    username = factory.Sequence(lambda n: f"person{n}")
     email = factory.Sequence(lambda n: f"person{n}@example.com")
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 

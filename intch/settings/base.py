@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "channels",
     "django_structlog",
     "intch",
+    "accounts",
     "profiles",
     "matching",
     "messaging",
@@ -66,7 +67,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # One structured event per request (request_id, user_id, status, duration).
     "django_structlog.middlewares.RequestMiddleware",
-    "messaging.middleware.PresenceMiddleware",
+    "accounts.middleware.PresenceMiddleware",
     "intch.middleware.SiteNotFoundMiddleware",
 ]
 
@@ -85,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "intch.context_processors.site",
+                "messaging.context_processors.header_counts",
             ],
         },
     },
@@ -169,6 +171,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Auth and allauth -----------------------------------------------------------
+# People log in with their email address; accounts have no username (accounts.models.User).
+AUTH_USER_MODEL = "accounts.User"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
@@ -198,7 +203,7 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_ADAPTER = "profiles.adapters.AccountAdapter"
-# allauth would greet people with the username it made up at sign-up ("nora.newcomer").
+# How allauth names a person on its pages and in its emails: their name, else their address.
 ACCOUNT_USER_DISPLAY = "profiles.adapters.user_display"
 # Subjects name intch themselves (templates/account/email/*_subject.txt); no "[site] " prefix.
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
@@ -401,4 +406,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=env.int("MATCHING_NIGHTLY_HOUR", default=3), minute=0),
         "kwargs": {"reason": "nightly"},
     },
+    # Emails whose task was lost (the broker was down) or whose sender died (intch/outbox.py).
+    "outbox-sweep": {"task": "intch.outbox_sweep", "schedule": 5 * 60},
 }

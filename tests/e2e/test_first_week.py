@@ -126,8 +126,6 @@ def first_week(db):
         values=[kindness],
         goals=["find_job"],
     )
-    nora.user.username = "nora.newcomer"
-    nora.user.save()
     sam = complete_profile(display_name="Sam Rivera", interests=[climate], goals=["hire"])
     ana = complete_profile(display_name="Ana Weber")
     bo = complete_profile(display_name="Bo Berg")

@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import Block
 from messaging.models import Conversation
-from profiles.models import Block
 from tests.factories import TagFactory, complete_profile
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -56,7 +56,7 @@ def test_the_apps_own_lines_carry_the_request_id(member_client, stranger_client,
 
     (finished,) = _named(json_log(), "request_finished")
     (filed,) = [line for line in json_log() if line["event"].startswith("report ")]
-    assert filed["logger"] == "messaging.services"
+    assert filed["logger"] == "messaging.services.moderation"
     assert filed["request_id"] == finished["request_id"]
     assert filed["user_id"] == member_client.profile.user_id
 

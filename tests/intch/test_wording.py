@@ -93,7 +93,7 @@ def test_allauth_pages_for_visitors_speak_intchs_words(client, db, name):
 
 @pytest.mark.parametrize("name", MEMBER_PAGES)
 def test_allauth_pages_for_members_speak_intchs_words_and_name_nobody_by_username(db, name):
-    user = UserFactory(username=USERNAME)
+    user = UserFactory()
     complete_profile(user=user, display_name="Nora Newcomer")
     client = Client()
     client.force_login(user)
@@ -114,7 +114,7 @@ def test_the_login_page_says_log_in_and_keep_me_logged_in(client, db):
 
 
 def test_logging_in_and_out_names_no_username(client, db):
-    UserFactory(username=USERNAME, email="nora@mail.test")
+    UserFactory(email="nora@mail.test")
 
     landed = client.post(
         reverse("account_login"), {"login": "nora@mail.test", "password": PASSWORD}, follow=True

@@ -5,10 +5,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.models import Block
 from matching import selectors, services
 from matching.models import Match, MatchState, Pass, Saved
 from matching.selectors import MatchFilters
-from profiles.models import Block, Tag, TagAlias
+from profiles.models import Tag, TagAlias
 from profiles.selectors import tag_people_counts
 from tests.factories import (
     MatchFactory,
@@ -405,26 +406,3 @@ def test_two_people_with_nothing_in_common_carry_no_reasons(tags):
     bob = complete_profile(interests=[tags["design"]], values=[], goals=["learn"])
 
     assert selectors.request_reasons(sender=alice.user, recipient=bob.user) is None
-
-
-def test_requests_sent_before_reasons_existed_get_them_from_the_matches(tags):
-    """The data migration matching 0003 fills the requests waiting at deploy time."""
-    import importlib
-
-    from django.apps import apps
-
-    from messaging.models import Conversation
-
-    backfill = importlib.import_module("matching.migrations.0003_request_reasons_backfill").backfill
-    alice, bob, cai = complete_profile(), complete_profile(), complete_profile()
-    _match(bob, alice, score=41, goals=[["find_job", "hire"]])
-    waiting = Conversation.objects.create(initiator=alice.user, recipient=bob.user)
-    unknown = Conversation.objects.create(initiator=cai.user, recipient=bob.user)
-
-    backfill(apps, None)
-
-    waiting.refresh_from_db()
-    unknown.refresh_from_db()
-    assert waiting.reasons["score"] == 41
-    assert waiting.reasons["goals"] == [["hire", "find_job"]]
-    assert unknown.reasons == {}

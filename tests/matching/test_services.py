@@ -3,10 +3,10 @@
 import pytest
 from django.db import transaction
 
+from accounts.services import block_create
 from matching import services
 from matching.models import Match, MatchRun, MatchState, Pass
 from profiles.models import Tag
-from profiles.services import block_create
 from tests.factories import ProfileFactory, TagFactory, complete_profile
 
 

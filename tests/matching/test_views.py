@@ -6,11 +6,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Block
+from accounts.services import block_create
 from matching import services
 from matching.models import Match, MatchState, Pass, Saved
 from messaging import services as messaging
-from profiles.models import Block, Tag
-from profiles.services import block_create, profile_tags_set, profile_update
+from profiles.models import Tag
+from profiles.services import profile_tags_set, profile_update
 from tests.factories import (
     ProfileFactory,
     TagFactory,

@@ -81,7 +81,7 @@ def test_suspending_locks_the_account_out(admin_client, report, client, password
     report.refresh_from_db()
     assert report.status == Report.Status.SUSPENDED
     assert reported.is_active is False
-    assert not client.login(username=reported.username, password=password)
+    assert not client.login(email=reported.email, password=password)
     assert list(selectors.inbox_for(user=report.reporter)) == []
 
 

@@ -10,6 +10,7 @@ from channels.testing import WebsocketCommunicator
 from django.db import connections
 from django.test import Client
 
+from accounts.services import account_suspend
 from messaging import services
 from messaging.consumers import CLOSE_NOT_FOUND
 from tests.factories import complete_profile, conversation_between
@@ -221,7 +222,7 @@ def test_a_suspended_persons_sockets_close(people, sessions):
         assert (await socket.connect())[0]
         await _receive(socket, "counts")
 
-        await database_sync_to_async(services.account_suspend)(user=alice)
+        await database_sync_to_async(account_suspend)(user=alice)
 
         output = await socket.receive_output(timeout=TIMEOUT)
         assert output["type"] == "websocket.close"
@@ -232,7 +233,7 @@ def test_a_suspended_persons_sockets_close(people, sessions):
 def test_the_heartbeat_marks_the_person_active(people, sessions):
     from django.core.cache import cache
 
-    from messaging.selectors import person_is_active
+    from accounts.selectors import person_is_active
 
     alice, _ = people
 

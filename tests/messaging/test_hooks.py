@@ -1,15 +1,16 @@
-"""Messaging asks and tells the apps built on it through its hooks: requests keep the reasons
-their sender saw, from providers those apps register (matching does; a provider that fails
-never stops a request), and registered handlers hear of conversations that start or change
-state."""
+"""Messaging asks the apps built on it through its hooks: requests keep the reasons their
+sender saw, from providers those apps register (matching does; a provider that fails never
+stops a request). It tells them of conversations that start or change state through the
+domain events (intch.events.ConversationChanged), which matching handles."""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
+from intch import events
+from matching import handlers as matching_handlers
 from matching.selectors import request_reasons
-from matching.services import match_pages_forget
 from messaging import hooks, services
 from messaging.models import Conversation
 
@@ -18,9 +19,9 @@ pytestmark = pytest.mark.django_db
 REASONS = {"score": 50, "interests": [{"name": "Rust", "slug": "rust"}], "values": [], "goals": []}
 
 
-def test_matching_registers_into_both_hooks():
+def test_matching_registers_a_provider_and_a_conversation_handler():
     assert request_reasons in hooks._request_reasons_providers
-    assert match_pages_forget in hooks._conversation_changed_handlers
+    assert matching_handlers.conversation_changed in events.handlers_of(events.ConversationChanged)
 
 
 def test_a_request_keeps_the_reasons_of_the_first_provider_that_has_some(monkeypatch, alice, bob):
@@ -67,18 +68,12 @@ def test_a_request_sent_again_after_a_decline_carries_fresh_reasons(monkeypatch,
     assert Conversation.objects.get(pk=conversation.pk).reasons == fresh
 
 
-def test_conversation_changes_reach_every_registered_handler(monkeypatch, alice, bob):
-    heard = []
+def test_conversation_changes_are_announced_once_per_change(alice, bob):
+    with events.recorded() as heard:
+        message = services.conversation_start(sender=alice, recipient=bob, text="Hello")
+        services.conversation_accept(conversation=message.conversation, user=bob)
+        services.message_send(conversation=message.conversation, sender=bob, body="Hi back")
 
-    def handler(*, user_ids):
-        heard.append(set(user_ids))
-
-    monkeypatch.setattr(hooks, "_conversation_changed_handlers", [])
-    hooks.conversation_changed_register(handler)
-    hooks.conversation_changed_register(handler)  # once per handler
-
-    message = services.conversation_start(sender=alice, recipient=bob, text="Hello")
-    services.conversation_accept(conversation=message.conversation, user=bob)
-    services.message_send(conversation=message.conversation, sender=bob, body="Hi back")
-
-    assert heard == [{alice.pk, bob.pk}, {alice.pk, bob.pk}]  # the request and the answer only
+    changes = [event for event in heard if isinstance(event, events.ConversationChanged)]
+    # the request and the answer only
+    assert [set(change.user_ids) for change in changes] == [{alice.pk, bob.pk}, {alice.pk, bob.pk}]

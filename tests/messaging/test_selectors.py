@@ -2,8 +2,8 @@
 
 import pytest
 
+from accounts.services import account_delete, account_suspend, block_create, block_delete
 from messaging import selectors, services
-from profiles.services import account_delete, block_create, block_delete
 from tests.factories import complete_profile, conversation_between
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +69,7 @@ def test_a_suspended_partner_leaves_the_badge(pair):
     alice, bob, _ = pair
     assert selectors.unread_counts(user=alice)["messages"] == 1
 
-    services.account_suspend(user=bob)
+    account_suspend(user=bob)
 
     assert selectors.unread_counts(user=alice)["messages"] == 0
 

@@ -6,9 +6,9 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accounts.services import account_suspend, block_create, block_delete, presence_touch
 from messaging import selectors, services
 from messaging.models import Conversation, Message, MessageNotification, Participant, Report
-from profiles.services import block_create, block_delete
 from tests.factories import complete_profile, conversation_between
 
 pytestmark = pytest.mark.django_db
@@ -273,7 +273,7 @@ def test_a_failing_live_push_and_email_never_lose_the_message(
     def broken_task(*args, **kwargs):
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr(services, "get_channel_layer", lambda: BrokenLayer())
+    monkeypatch.setattr(services.live, "get_channel_layer", lambda: BrokenLayer())
     monkeypatch.setattr("messaging.tasks.notify_unread_task.apply_async", broken_task)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -361,7 +361,7 @@ def test_inbox_is_ordered_by_latest_activity_and_searchable_by_name(alice):
 def test_a_suspended_person_vanishes_from_conversations(alice, bob):
     conversation = conversation_between(alice, bob)
 
-    services.account_suspend(user=alice)
+    account_suspend(user=alice)
 
     alice.refresh_from_db()
     assert not alice.is_active
@@ -439,7 +439,7 @@ def test_no_email_while_active_in_the_app_or_when_turned_off(
     alice, bob, notify_now, django_capture_on_commit_callbacks
 ):
     conversation = conversation_between(alice, bob)
-    services.presence_touch(user_id=bob.pk)
+    presence_touch(user_id=bob.pk)
     _send(conversation, alice, "You are here anyway", django_capture_on_commit_callbacks)
     assert mail.outbox == []
 
@@ -467,27 +467,29 @@ def test_no_email_once_the_message_is_read(alice, bob):
     assert mail.outbox == []
 
 
-def test_a_request_gets_its_own_email(alice, bob):
+def test_a_request_gets_its_own_email(alice, bob, committed):
     conversation = services.conversation_start(sender=alice, recipient=bob, text="Hi").conversation
 
-    outcome = services.notification_send_if_due(
-        conversation_id=conversation.pk, recipient_id=bob.pk
-    )
+    with committed():
+        outcome = services.notification_send_if_due(
+            conversation_id=conversation.pk, recipient_id=bob.pk
+        )
 
     assert outcome == "sent"
     assert mail.outbox[0].subject == "Alice Archer would like to connect with you on intch"
 
 
-def test_a_name_with_a_line_break_stored_long_ago_never_stops_an_email(alice, bob):
+def test_a_name_with_a_line_break_stored_long_ago_never_stops_an_email(alice, bob, committed):
     """Names are one line since intch.inputs; one stored earlier still gets its email out."""
     from profiles.models import Profile
 
     Profile.objects.filter(user=alice).update(display_name="Evil\r\nBcc: victim@example.com")
     conversation = services.conversation_start(sender=alice, recipient=bob, text="Hi").conversation
 
-    outcome = services.notification_send_if_due(
-        conversation_id=conversation.pk, recipient_id=bob.pk
-    )
+    with committed():
+        outcome = services.notification_send_if_due(
+            conversation_id=conversation.pk, recipient_id=bob.pk
+        )
 
     assert outcome == "sent"
     email = mail.outbox[0]

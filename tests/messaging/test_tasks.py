@@ -6,6 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts import caches
+from accounts.services import presence_touch
 from messaging import services
 from messaging.models import Conversation, MessageNotification, Participant
 from messaging.tasks import notify_unread_task
@@ -65,14 +67,14 @@ def test_unread_messages_are_batched_into_one_email_per_15_minutes(celery_worker
 
     # None while Bob uses the app, none once he turned emails off.
     emails.update(sent_at=timezone.now() - timedelta(minutes=16))
-    services.presence_touch(user_id=bob.pk)
+    presence_touch(user_id=bob.pk)
     services.message_send(conversation=conversation, sender=alice, body="Five")
     assert _check_now(conversation, bob) == "active"
 
     from django.core.cache import cache
 
     services.notifications_unsubscribe(user=bob)
-    cache.delete(services.presence_key(bob.pk))
+    cache.delete(caches.PRESENCE.key_for(user_id=bob.pk))
     assert _check_now(conversation, bob) == "opted_out"
     assert emails.count() == 2
 
@@ -82,13 +84,13 @@ def test_reading_before_the_check_means_no_email(celery_worker_process, settings
     alice = complete_profile().user
     bob = complete_profile().user
     conversation = _accepted_conversation(alice, bob)
-    services.presence_touch(user_id=bob.pk)
+    presence_touch(user_id=bob.pk)
     services.message_send(conversation=conversation, sender=alice, body="Hi")
     services.message_mark_read(conversation=conversation, user=bob)
 
     from django.core.cache import cache
 
-    cache.delete(services.presence_key(bob.pk))
+    cache.delete(caches.PRESENCE.key_for(user_id=bob.pk))
 
     assert _check_now(conversation, bob) == "nothing_new"
     assert not MessageNotification.objects.filter(recipient=bob).exists()

@@ -5,9 +5,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from accounts.models import Block
 from messaging import selectors, services
 from messaging.models import Conversation, Message, Report
-from profiles.models import Block
 from tests.factories import complete_profile, conversation_between
 
 pytestmark = pytest.mark.django_db
@@ -454,12 +454,12 @@ def test_a_forged_unsubscribe_link_is_a_404(client):
     assert client.post(url).status_code == 404
 
 
-def test_the_emailed_link_is_the_unsubscribe_page(client, partner):
+def test_the_emailed_link_is_the_unsubscribe_page(client, partner, committed):
     from django.test import override_settings
 
     conversation = conversation_between(complete_profile().user, partner.user)
     Message.objects.create(conversation=conversation, sender=conversation.initiator, body="x")
-    with override_settings(SITE_URL="http://testserver"):
+    with override_settings(SITE_URL="http://testserver"), committed():
         services.notification_send_if_due(
             conversation_id=conversation.pk, recipient_id=partner.user_id
         )

@@ -26,8 +26,11 @@ def _confirmation_path(email):
     return "/" + link.group(0).split("/", 3)[3]
 
 
-def test_the_link_confirms_and_logs_in_on_one_click_in_the_browser_that_signed_up(client, db):
-    response = _signup(client)
+def test_the_link_confirms_and_logs_in_on_one_click_in_the_browser_that_signed_up(
+    client, db, committed
+):
+    with committed():
+        response = _signup(client)
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     path = _confirmation_path(mail.outbox[0])
@@ -42,10 +45,13 @@ def test_the_link_confirms_and_logs_in_on_one_click_in_the_browser_that_signed_u
     assert Profile.objects.filter(user=user).exists()
 
 
-def test_a_link_scanner_confirms_nothing_and_another_browser_confirms_with_a_click(client, db):
+def test_a_link_scanner_confirms_nothing_and_another_browser_confirms_with_a_click(
+    client, db, committed
+):
     from django.test import Client
 
-    _signup(client)
+    with committed():
+        _signup(client)
     path = _confirmation_path(mail.outbox[0])
     scanner, other_browser = Client(), Client()
 
@@ -74,11 +80,12 @@ def test_unverified_person_cannot_log_in(client, db):
     assert "_auth_user_id" not in client.session
 
 
-def test_taken_email_makes_no_second_account_and_tells_its_owner(client, db):
+def test_taken_email_makes_no_second_account_and_tells_its_owner(client, db, committed):
     # Enumeration prevention: the page does not reveal that the address is registered;
     # the owner of the address is told by email instead.
     UserFactory(email="taken@example.com")
-    response = _signup(client, email="taken@example.com")
+    with committed():
+        response = _signup(client, email="taken@example.com")
     assert response.status_code == 302
     assert User.objects.filter(email__iexact="taken@example.com").count() == 1
     assert len(mail.outbox) == 1
@@ -185,9 +192,10 @@ def test_social_login_buttons_appear_only_when_configured(client, db, settings):
     assert "LinkedIn" in page and "Google" in page
 
 
-def test_password_reset_sends_a_link(client, db):
+def test_password_reset_sends_a_link(client, db, committed):
     UserFactory(email="forgot@example.com")
-    response = client.post(reverse("account_reset_password"), {"email": "forgot@example.com"})
+    with committed():
+        response = client.post(reverse("account_reset_password"), {"email": "forgot@example.com"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     assert "/accounts/password/reset/key/" in mail.outbox[0].body

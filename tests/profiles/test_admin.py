@@ -229,9 +229,7 @@ def test_merge_into_a_tag_of_the_other_kind_is_refused_even_if_forged(admin_clie
 
 def _people(count):
     User = get_user_model()
-    users = User.objects.bulk_create(
-        [User(username=f"bulk{n}", email=f"bulk{n}@example.com") for n in range(count)]
-    )
+    users = User.objects.bulk_create([User(email=f"bulk{n}@example.com") for n in range(count)])
     return Profile.objects.bulk_create([Profile(user=user) for user in users])
 
 
@@ -457,13 +455,13 @@ def test_category_changelist_counts_tags(admin_client):
 
 
 def test_blocks_are_read_only_but_can_be_lifted(admin_client):
-    from profiles.models import Block
+    from accounts.models import Block
 
     blocker, blocked = ProfileFactory(), ProfileFactory()
     block = Block.objects.create(blocker=blocker.user, blocked=blocked.user)
 
-    add = admin_client.get(reverse("admin:profiles_block_add"))
-    admin_client.post(reverse("admin:profiles_block_delete", args=[block.pk]), {"post": "yes"})
+    add = admin_client.get(reverse("admin:accounts_block_add"))
+    admin_client.post(reverse("admin:accounts_block_delete", args=[block.pk]), {"post": "yes"})
 
     assert add.status_code == 403
     assert not Block.objects.exists()

@@ -2,6 +2,7 @@ import pytest
 from django.http import Http404
 from django.urls import reverse
 
+from accounts import services as accounts_services
 from matching import selectors as matching_selectors
 from profiles import selectors, services
 from profiles.models import Tag, TagAlias
@@ -27,9 +28,9 @@ def test_hidden_people_are_a_404(db):
 def test_blocked_people_are_a_404_both_ways(db, direction):
     viewer, other = complete_profile(), complete_profile()
     if direction == "viewer_blocked":
-        services.block_create(blocker=viewer.user, blocked=other.user)
+        accounts_services.block_create(blocker=viewer.user, blocked=other.user)
     else:
-        services.block_create(blocker=other.user, blocked=viewer.user)
+        accounts_services.block_create(blocker=other.user, blocked=viewer.user)
     with pytest.raises(Http404):
         selectors.profile_get_visible(viewer=viewer.user, profile_id=other.pk)
 
@@ -63,7 +64,7 @@ def test_people_with_tag_lists_only_visible_people(db):
     shown = complete_profile(interests=[tag, *TagFactory.create_batch(2)])
     complete_profile(interests=[tag, *TagFactory.create_batch(2)], discoverable=False)
     blocker = complete_profile(interests=[tag, *TagFactory.create_batch(2)])
-    services.block_create(blocker=blocker.user, blocked=viewer.user)
+    accounts_services.block_create(blocker=blocker.user, blocked=viewer.user)
     assert list(selectors.people_with_tag(tag=tag, viewer=viewer.user)) == [shown]
 
 

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from accounts import services as accounts_services
 from profiles import services
 from profiles.models import Category, Tag, TagAlias, TaggedInterest, normalise_tag_name
 from profiles.services import taxonomy_import
@@ -197,7 +198,7 @@ def test_merge_refuses_tags_of_different_kinds(db):
 def test_block_is_refused_for_oneself(db):
     user = UserFactory()
     with pytest.raises(ValidationError):
-        services.block_create(blocker=user, blocked=user)
+        accounts_services.block_create(blocker=user, blocked=user)
 
 
 def test_finishing_onboarding_queues_the_newcomers_first_matches(

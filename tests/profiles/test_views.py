@@ -1,12 +1,11 @@
 import io
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from profiles import selectors
+from profiles import caches
 from profiles.models import Tag
 from tests.factories import (
     ProfileFactory,
@@ -309,7 +308,7 @@ def test_the_browse_page_runs_a_fixed_number_of_queries(
     TagFactory.create_batch(30)
     member_client.get(reverse("profiles:tag_index"))
     # user, tags, and the cached popularity counts once they expire
-    cache.delete(selectors.TAG_COUNTS_KEY)
+    caches.TAG_COUNTS.delete()
     with django_assert_max_num_queries(3):
         assert member_client.get(reverse("profiles:tag_index")).status_code == 200
     with django_assert_max_num_queries(3):

@@ -3,6 +3,7 @@
 import pytest
 from django.utils import timezone
 
+from accounts import services as accounts_services
 from matching.models import Match
 from messaging import services as messaging
 from profiles import services
@@ -80,11 +81,11 @@ def test_hidden_blocked_suspended_unfinished_and_self_are_never_found(viewer):
     hidden = complete_profile(display_name="Zed Hidden")
     services.profile_update(profile=hidden, data={"discoverable": False})
     blocker = complete_profile(display_name="Zed Blocker")
-    services.block_create(blocker=blocker.user, blocked=viewer.user)
+    accounts_services.block_create(blocker=blocker.user, blocked=viewer.user)
     blocked = complete_profile(display_name="Zed Blocked")
-    services.block_create(blocker=viewer.user, blocked=blocked.user)
+    accounts_services.block_create(blocker=viewer.user, blocked=blocked.user)
     suspended = complete_profile(display_name="Zed Suspended")
-    messaging.account_suspend(user=suspended.user)
+    accounts_services.account_suspend(user=suspended.user)
     newcomer = complete_profile(display_name="Zed Newcomer", onboarded_at=None)
     assert newcomer.onboarded_at is None
     services.profile_update(profile=viewer, data={"display_name": "Zed Viewer"})

@@ -137,7 +137,9 @@ def html_problems(html):
 # Writes that a page view makes on purpose, so they are left out of "nothing changed".
 VOLATILE = {
     "sessions.Session": None,  # logging in and out, the session's own bookkeeping
-    "auth.User": {"last_login"},
+    "accounts.User": {"last_login"},
+    # An email is a message sent, not data saved: allauth's rate limits bound the repeats.
+    "intch.OutboxEmail": None,
     # Opening a thread reads it, and the matches page notes when the person last looked.
     "messaging.Participant": {"last_read_message_id", "last_read_at"},
     "matching.MatchState": {"last_seen_at", "new_since"},

@@ -85,6 +85,7 @@ def world(member_client, stranger_client, django_capture_on_commit_callbacks):
     from allauth.account.models import EmailAddress
     from django.urls import reverse
 
+    from accounts import services as accounts
     from messaging import services as messaging
     from profiles import services as profiles
     from profiles.models import Tag
@@ -107,12 +108,12 @@ def world(member_client, stranger_client, django_capture_on_commit_callbacks):
     hidden.discoverable = False
     hidden.save()
     blocker = complete_profile(display_name="Bo Blocker", headline="private-blocker-q7")
-    profiles.block_create(blocker=blocker.user, blocked=stranger.user)
+    accounts.block_create(blocker=blocker.user, blocked=stranger.user)
     suspended = complete_profile(display_name="Sue Suspended")
-    messaging.account_suspend(user=suspended.user)
+    accounts.account_suspend(user=suspended.user)
     newcomer = profiles.profile_ensure(user=UserFactory(email="newcomer-private-q7@example.com"))
     blocked_by_owner = complete_profile(display_name="Ben Blocked")
-    profiles.block_create(blocker=owner.user, blocked=blocked_by_owner.user)
+    accounts.block_create(blocker=owner.user, blocked=blocked_by_owner.user)
 
     conversation = conversation_between(partner.user, owner.user, text="private-intro-q7")
     partner_message = messaging.message_send(

@@ -12,11 +12,13 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
+from django.core.mail import EmailMessage
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from intch import personal_data
+from accounts import services as accounts
+from intch import outbox, personal_data
 from intch.personal_data import ANONYMISED, DELETED
 from tests.factories import PASSWORD, TagFactory
 from tests.security.checks import db_state
@@ -76,7 +78,6 @@ def everything(world):
     from matching.models import Match, Pass, Saved
     from messaging import services as messaging
     from messaging.models import MessageNotification, Report
-    from profiles import services as profiles
     from profiles.models import Tag
 
     owner = world.owner.user
@@ -106,8 +107,14 @@ def everything(world):
         object_repr="a tag",
         action_flag=CHANGE,
     )
+    # An email intch sent her (through the outbox).
+    outbox.email_enqueue(
+        message=EmailMessage(subject="About private-message-q7", body="x", to=[owner.email]),
+        kind="test",
+        user=owner,
+    )
     # Other people's rows about her.
-    profiles.block_create(blocker=world.decliner.user, blocked=owner)
+    accounts.block_create(blocker=world.decliner.user, blocked=owner)
     Match.objects.create(
         user=world.partner.user, candidate=owner, rank=1, score=80, similarity=0.5, reasons={}
     )

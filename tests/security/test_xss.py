@@ -217,7 +217,7 @@ def _suggest(viewer, authors):
     MatchState.objects.update_or_create(user=viewer.user, defaults={"computed_at": now})
 
 
-def test_every_payload_is_shown_as_text_everywhere(member_client, staff_client):
+def test_every_payload_is_shown_as_text_everywhere(member_client, staff_client, committed):
     viewer = member_client.profile
     viewer.goal_bits = 0
     viewer.save()
@@ -241,9 +241,10 @@ def test_every_payload_is_shown_as_text_everywhere(member_client, staff_client):
     conversation, _ = talks[ACCEPTED[0]]
     mail.outbox.clear()
     messaging.message_send(conversation=conversation, sender=authors[0].user, body=CORPUS)
-    result = messaging.notification_send_if_due(
-        conversation_id=conversation.pk, recipient_id=viewer.user_id
-    )
+    with committed():
+        result = messaging.notification_send_if_due(
+            conversation_id=conversation.pk, recipient_id=viewer.user_id
+        )
     assert result == "sent"
     pages.add_html("email about a message (HTML)", mail.outbox[-1].alternatives[0][0])
 

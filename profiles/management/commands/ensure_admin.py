@@ -86,14 +86,8 @@ def _write_password(path, password):
 
 
 def _create_admin(password):
-    User = get_user_model()
-    username = "admin"
-    if User.objects.filter(username=username).exists():
-        username = f"admin-{secrets.token_hex(3)}"
     with transaction.atomic():
-        return User.objects.create_superuser(
-            username=username, email=ADMIN_EMAIL, password=password
-        )
+        return get_user_model().objects.create_superuser(email=ADMIN_EMAIL, password=password)
 
 
 def _ensure_verified_email(user):

@@ -454,7 +454,6 @@ class Seeder:
             email = f"demo-{self.number}@{DEMO_DOMAIN}"
             users.append(
                 User(
-                    username=f"demo-{self.number}",
                     email=email,
                     password=self.password,
                     first_name=first_name[:150],
@@ -581,9 +580,7 @@ def demo_login_ensure(*, pools, seed, stdout):
     user = User.objects.filter(email=DEMO_LOGIN_EMAIL).first()
     with transaction.atomic():
         if user is None:
-            user = User.objects.create_user(
-                username="demo", email=DEMO_LOGIN_EMAIL, password=password
-            )
+            user = User.objects.create_user(email=DEMO_LOGIN_EMAIL, password=password)
             stdout.write(f"Created the demo login {DEMO_LOGIN_EMAIL}.")
         elif not user.check_password(password):
             user.set_password(password)

@@ -5,6 +5,7 @@ import os
 
 from celery import Celery
 from celery.signals import setup_logging
+from django.conf import settings
 from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "intch.settings.development")
@@ -19,8 +20,6 @@ app.steps["worker"].add(DjangoStructLogInitStep)
 @setup_logging.connect
 def _use_django_logging(**kwargs):
     """Workers and beat log like the web processes (settings.LOGGING), not Celery's way."""
-    from django.conf import settings
-
     logging.config.dictConfig(settings.LOGGING)
 
 

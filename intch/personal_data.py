@@ -15,6 +15,8 @@ with a foreign key to the user model and fails for one that nobody declared.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.apps import apps
+
 DELETED = "deleted"
 ANONYMISED = "anonymised"
 
@@ -97,8 +99,6 @@ def erase(*, user):
 
 def kept_after_deletion(*, user):
     """What deleting this person's account keeps, and why: one sentence per kind of row."""
-    from django.apps import apps
-
     kept = []
     for holding in _holdings.values():
         if holding.deletion != ANONYMISED or holding.kept in kept:

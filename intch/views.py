@@ -2,6 +2,7 @@
 
 import logging
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
@@ -46,8 +47,6 @@ def _check_broker():
     if not settings.REDIS_URL:
         return "ok"
     try:
-        import redis
-
         redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
         return "ok"
     except Exception:

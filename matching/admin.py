@@ -5,6 +5,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 
 from matching.models import Match, MatchRun
+from matching.tasks import recompute_all_matches_task
 
 
 @admin.register(MatchRun)
@@ -50,8 +51,6 @@ class MatchRunAdmin(admin.ModelAdmin):
 
     def recompute_view(self, request):
         """POST only: queue a full recompute."""
-        from matching.tasks import recompute_all_matches_task
-
         if request.method != "POST" or not request.user.has_perm("matching.view_matchrun"):
             return redirect(reverse("admin:matching_matchrun_changelist"))
         recompute_all_matches_task.delay(reason=f"admin button ({request.user.email})")

@@ -753,6 +753,7 @@ def _top_k_numba(
     excl: sp.csr_matrix | None,
 ) -> TopK:
     """Exact top-k with the compiled kernel, rows shared among threads in chunks."""
+    # Imported here: kernel imports numba, which web processes must never pay for.
     from matching import kernel
 
     A = _nb_arrays(P)

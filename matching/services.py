@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Block
@@ -135,8 +135,6 @@ def _exclusions(population, query_user_ids):
     blocks = Block.objects.values_list("blocker_id", "blocked_id")
     passes = Pass.objects.values_list("user_id", "passed_id")
     if len(query_user_ids) < 1000:
-        from django.db.models import Q
-
         blocks = blocks.filter(Q(blocker_id__in=query_user_ids) | Q(blocked_id__in=query_user_ids))
         passes = passes.filter(Q(user_id__in=query_user_ids) | Q(passed_id__in=query_user_ids))
     for a, b in blocks:
@@ -474,6 +472,7 @@ def matches_changed_for(*, user_id):
 
     Edits within MATCHING_COALESCE_SECONDS share one run.
     """
+    # Imported here: the tasks module imports this one (the services<->tasks pair).
     from matching.tasks import recompute_user_matches_task
 
     now = timezone.now()
@@ -498,6 +497,7 @@ def matches_queued_clear(*, user_id=None):
 
 def matches_recompute_all_later(*, reason):
     """Queue a full recompute after commit (taxonomy merges, admin button)."""
+    # Imported here: the tasks module imports this one (the services<->tasks pair).
     from matching.tasks import recompute_all_matches_task
 
     def enqueue():

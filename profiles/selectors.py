@@ -315,10 +315,14 @@ def tags_by_category(*, kind, counts=None):
 
 
 def tag_get_browsable(*, slug):
-    """An approved tag by slug, or 404."""
+    """An approved tag by slug, or 404. A slug no tag has any more (the tag was renamed, and
+    reasons stored earlier still link to it) finds the tag its words name, through the old
+    name the rename kept as an alias; the caller then redirects to the tag's own address."""
     tag = (
         Tag.objects.filter(slug=slug, status=Tag.Status.APPROVED).select_related("category").first()
     )
+    if tag is None:
+        tag, _ = tag_lookup(text=slug, limit=0)
     if tag is None:
         raise Http404("No such tag.")
     return tag

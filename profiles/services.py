@@ -3,6 +3,7 @@
 import io
 import json
 import logging
+from pathlib import Path
 
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
@@ -27,6 +28,8 @@ from profiles.models import (
     TaggedValue,
     normalise_tag_name,
 )
+from profiles.selectors import profile_missing_minimum
+from profiles.taxonomy_io import parse_taxonomy_file
 
 logger = logging.getLogger(__name__)
 
@@ -316,8 +319,6 @@ def _usable_tags(tags, *, kind, user):
 
 def profile_onboarding_complete(*, profile):
     """Mark onboarding done once the minimum (3 interests, 1 value, 1 goal) is met."""
-    from profiles.selectors import profile_missing_minimum
-
     missing = profile_missing_minimum(profile=profile)
     if missing:
         raise ValidationError(missing)
@@ -644,14 +645,10 @@ def taxonomy_import(*, data):
 
 def taxonomy_import_file(*, uploaded, filename):
     """Parse an uploaded JSON or CSV taxonomy file and import it."""
-    from profiles.taxonomy_io import parse_taxonomy_file
-
     return taxonomy_import(data=parse_taxonomy_file(uploaded, filename))
 
 
 def taxonomy_load_default():
     """Load the taxonomy shipped in profiles/data/taxonomy.json."""
-    from pathlib import Path
-
     path = Path(__file__).resolve().parent / "data" / "taxonomy.json"
     return taxonomy_import(data=json.loads(path.read_text(encoding="utf-8")))

@@ -359,6 +359,8 @@ def tag_index(request):
 def tag_detail(request, slug):
     """“People into Climate tech”: discoverable people who have this tag."""
     tag = selectors.tag_get_browsable(slug=slug)
+    if tag.slug != slug:
+        return redirect(tag)
     people = Paginator(selectors.people_with_tag(tag=tag, viewer=request.user), 24)
     page = people.get_page(query_int(request.GET, "page", minimum=1))
     return render(request, "profiles/tag_detail.html", {"tag": tag, "page": page})

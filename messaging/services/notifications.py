@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import blocked_either_way, person_is_active
+from intch.celery import app
 from intch.emails import email_message
 from intch.outbox import email_enqueue
 from messaging import caches
@@ -80,7 +81,6 @@ def notification_queued_clear(*, conversation_id: int, recipient_id: int) -> Non
 
 def _check_again_later(*, conversation_id: int, recipient_id: int, countdown: float) -> None:
     # Imported here: the tasks module imports the services (the services<->tasks pair).
-    from intch.celery import app
     from messaging import tasks
 
     if app.conf.task_always_eager:

@@ -11,10 +11,6 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-# to set up data are still synchronous and safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 def pytest_collection_modifyitems(config, items):
     if Path(CHROMIUM).exists():
@@ -29,7 +25,18 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(autouse=True)
+def _orm_beside_playwright(monkeypatch):
+    """Playwright's sync API keeps an event loop running in the test's thread while a browser
+    is open, so Django would refuse the (synchronous, safe) ORM calls these tests make to set
+    up and check data. Allowed for the browser tests only: every other test, the WebSocket
+    consumer's included, runs with Django's async-safety check on."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+# One browser per test module: closing it stops Playwright's event loop, so the tests that
+# run next (in any order) have no loop in their thread and keep the async-safety check.
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 

@@ -614,3 +614,45 @@ def test_editing_a_person_in_the_admin_updates_their_search_document(admin_clien
     response = admin_client.post(reverse("admin:profiles_profile_change", args=[person.pk]), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert _found(person, "renamed person") and not _found(person, "old name")
+
+
+def test_renaming_a_tag_leaves_no_chip_linking_to_a_missing_page(admin_client, committed):
+    """Stored match reasons name the tag's old slug until they are recomputed (at once here,
+    within a minute in services mode); meanwhile the old address leads to the tag."""
+    from matching import services as matching
+    from matching.models import Match
+
+    tag = TagFactory(name="Golang", slug="golang")
+    alice = complete_profile(interests=[tag, *TagFactory.create_batch(2)])
+    bob = complete_profile(interests=[tag, *TagFactory.create_batch(2)])
+    with committed():
+        matching.matches_recompute_all(reason="test")
+    assert Match.objects.get(user=alice.user, candidate=bob.user).reasons["interests"][0] == {
+        "name": "Golang",
+        "slug": "golang",
+    }
+
+    with committed():
+        response = admin_client.post(
+            reverse("admin:profiles_tag_change", args=[tag.pk]),
+            {
+                "name": "Go language",
+                "slug": "go-language",
+                "kind": "interest",
+                "status": "approved",
+                "category": tag.category_id,
+                "description": "",
+                "aliases-TOTAL_FORMS": "0",
+                "aliases-INITIAL_FORMS": "0",
+            },
+        )
+
+    assert response.status_code == 302
+    assert Match.objects.get(user=alice.user, candidate=bob.user).reasons["interests"][0] == {
+        "name": "Go language",
+        "slug": "go-language",
+    }
+    assert TagAlias.objects.filter(normalized_name="golang", tag=tag).exists()
+    old_link = admin_client.get(reverse("profiles:tag_detail", kwargs={"slug": "golang"}))
+    assert old_link.status_code == 302
+    assert old_link["Location"] == reverse("profiles:tag_detail", kwargs={"slug": "go-language"})

@@ -142,7 +142,7 @@ def _fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
-    yield
+    return
 
 
 class SteppedClock:

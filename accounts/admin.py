@@ -36,6 +36,11 @@ class UserEditForm(UserChangeForm):
         fields = "__all__"
 
 
+def _staff(request: HttpRequest) -> User | None:
+    """The staff member acting (the admin is only for logged-in staff)."""
+    return request.user if isinstance(request.user, User) else None
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = UserEditForm
@@ -73,15 +78,15 @@ class UserAdmin(DjangoUserAdmin):
         obj.is_active = not active
         super().save_model(request, obj, form, change)
         if active:
-            services.account_reactivate(user=obj, moderator=request.user)
+            services.account_reactivate(user=obj, moderator=_staff(request))
         else:
-            services.account_suspend(user=obj, moderator=request.user)
+            services.account_suspend(user=obj, moderator=_staff(request))
 
     @admin.action(description="Suspend the selected accounts", permissions=["change"])
     def suspend(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         users = list(queryset.filter(is_active=True))
         for user in users:
-            services.account_suspend(user=user, moderator=request.user)
+            services.account_suspend(user=user, moderator=_staff(request))
         self.message_user(
             request,
             f"Suspended {len(users)} account(s). They cannot log in and no longer appear in "
@@ -93,7 +98,7 @@ class UserAdmin(DjangoUserAdmin):
     def reactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         users = list(queryset.filter(is_active=False))
         for user in users:
-            services.account_reactivate(user=user, moderator=request.user)
+            services.account_reactivate(user=user, moderator=_staff(request))
         self.message_user(
             request,
             f"Reactivated {len(users)} account(s). They can log in again and are back in "

@@ -43,4 +43,4 @@ class PresenceMiddleware:
             and not getattr(view_func, "presence_passive", False)
         ):
             presence_touch(user_id=user.pk)
-        return None
+        return

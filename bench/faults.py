@@ -672,7 +672,7 @@ def drill_redis(args, env, pg, redis_server, workdir):
         time.sleep(2)
 
         def probe(label):
-            page, csrf, token = open_thread(browsers[1], watched)
+            _page, csrf, token = open_thread(browsers[1], watched)
             posted_at = clock()
             answer, message_id = post_message(
                 browsers[1], watched, csrf=csrf, client_token=token, body=f"probe: {label}"
@@ -715,7 +715,7 @@ def drill_redis(args, env, pg, redis_server, workdir):
                     random.Random(index),
                 ),
                 daemon=True,
-            )  # fmt: skip
+            )
             for index, (browser, person) in enumerate(zip(browsers[1:], people[1:], strict=True))
         ]
         for sender in senders:

@@ -397,7 +397,7 @@ def bench_size(n, args, tmp):
             flush=True,
         )
     else:
-        (idx, val), wall, cpu = dense_full(Pn, k)
+        (_idx, val), wall, cpu = dense_full(Pn, k)
         other = [np.sort(val[r][val[r] > 0]).astype(np.float64) for r in sample]
         R["dense"] = {"wall": wall, "cpu": cpu, "agree": agree(eng_scores, other)}
         print(

@@ -1,20 +1,24 @@
 """The member's home page: where logging in and onboarding land."""
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts.http import MemberRequest
 from intch.home_sections import ASIDE, MAIN, home_sections
 from profiles.services import profile_ensure
 
 
 @login_required
 @require_GET
-def index(request):
+def index(request: MemberRequest) -> HttpResponse:
     """What waits for the person: requests, unread messages, new matches, saved people, and
     what would make their profile better. Each section comes from its app (see
     intch/home_sections.py)."""
-    columns = {MAIN: [], ASIDE: []}
+    columns: dict[str, list[dict[str, Any]]] = {MAIN: [], ASIDE: []}
     for section in home_sections():
         data = section.build(user=request.user)
         if data is not None:

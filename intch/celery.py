@@ -2,6 +2,7 @@
 
 import logging.config
 import os
+from typing import Any, TypedDict
 
 from celery import Celery
 from celery.signals import setup_logging
@@ -18,14 +19,21 @@ app.steps["worker"].add(DjangoStructLogInitStep)
 
 
 @setup_logging.connect
-def _use_django_logging(**kwargs):
+def _use_django_logging(**kwargs: Any) -> None:
     """Workers and beat log like the web processes (settings.LOGGING), not Celery's way."""
     logging.config.dictConfig(settings.LOGGING)
 
 
 # Every task is idempotent, so transient faults are retried with growing, jittered delays.
 # Apps add their own `autoretry_for` (the errors that are transient for them).
-RETRY_BACKOFF = {
+class RetryBackoff(TypedDict):
+    retry_backoff: int
+    retry_backoff_max: int
+    retry_jitter: bool
+    max_retries: int
+
+
+RETRY_BACKOFF: RetryBackoff = {
     "retry_backoff": 2,
     "retry_backoff_max": 300,
     "retry_jitter": True,

@@ -1,11 +1,25 @@
 """htmx answers that show the same way in every mode."""
 
-from django.http import HttpResponse
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django_htmx.middleware import HtmxDetails
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request as views see it: django-htmx's middleware says whether htmx sent it."""
+
+    htmx: HtmxDetails
 
 
 def render_in_place(
-    request, template: str, context: dict, *, target: str, swap: str = "innerHTML"
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    target: str,
+    swap: str = "innerHTML",
 ) -> HttpResponse:
     """Render what a person must see after an htmx request, where they will see it.
 

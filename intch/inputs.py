@@ -22,10 +22,16 @@ search never fails.
 
 import re
 import unicodedata
+from collections.abc import Collection
+from typing import Any, overload
 
 from django import forms
+from django.http import HttpRequest, QueryDict
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+
+# Query or form parameters: a request's GET or POST (a plain dict in tests).
+Params = QueryDict | dict[str, Any]
 
 # The longest search text any page accepts: longer than any name or tag, short enough that a
 # LIKE pattern (SQLite refuses very long ones) and the ranking stay cheap.
@@ -68,16 +74,16 @@ _SPACES = re.compile(r"\s+")
 _ONLY_INVISIBLE = re.compile(f"^[\\s{INVISIBLE}{_VARIATION_SELECTORS}]*$")
 
 
-def _nfc(value):
+def _nfc(value: object) -> str:
     return unicodedata.normalize("NFC", str(value))
 
 
-def is_blank(value):
+def is_blank(value: str | None) -> bool:
     """True for text that shows nothing: empty, spaces, or invisible characters only."""
     return not value or bool(_ONLY_INVISIBLE.match(value))
 
 
-def clean_line(value, *, max_length=None):
+def clean_line(value: object, *, max_length: int | None = None) -> str:
     """One line of text: controls and line breaks become one space, direction overrides go.
 
     Invisible characters at either end are trimmed; text that shows nothing becomes "".
@@ -92,7 +98,7 @@ def clean_line(value, *, max_length=None):
     return _trim(text[:max_length] if max_length else text)
 
 
-def _trim(text):
+def _trim(text: str) -> str:
     """Without spaces and invisible characters at either end; "" when nothing shows."""
     while True:
         trimmed = text.strip().strip(INVISIBLE)
@@ -101,7 +107,7 @@ def _trim(text):
         text = trimmed
 
 
-def clean_text(value):
+def clean_text(value: object) -> str:
     """Text of several lines: one kind of line break, no control characters, no blank ends.
 
     Tabs and line breaks are kept; spaces at the end of each line and invisible characters at
@@ -117,7 +123,7 @@ def clean_text(value):
     return _trim(text)
 
 
-def header_text(value, *, max_length=HEADER_MAX_LENGTH):
+def header_text(value: object, *, max_length: int = HEADER_MAX_LENGTH) -> str:
     """Text for an email header (a subject): one line, whatever was stored."""
     text = clean_line(value)
     return text if len(text) <= max_length else text[: max_length - 1] + "…"
@@ -160,21 +166,28 @@ class CleanInputsForm:
 # --- Query parameters read outside a form ------------------------------------------------------
 
 
-def _last(params, name):
+def _last(params: Params, name: str) -> str:
     value = params.get(name, "")
     return value if isinstance(value, str) else ""
 
 
-def query_text(params, name, *, max_length=SEARCH_MAX_LENGTH):
+def query_text(params: Params, name: str, *, max_length: int = SEARCH_MAX_LENGTH) -> str:
     """A search text or name from the query (or a POST): one clean line, at most max_length."""
     # Cut before cleaning, so a megabyte costs no more than the cap (with room for what goes).
     return clean_line(_last(params, name)[: max_length * 4], max_length=max_length)
 
 
-def query_texts(params, name, *, max_length=SEARCH_MAX_LENGTH, max_items=LIST_MAX_ITEMS):
+def query_texts(
+    params: Params,
+    name: str,
+    *,
+    max_length: int = SEARCH_MAX_LENGTH,
+    max_items: int = LIST_MAX_ITEMS,
+) -> list[str]:
     """A repeated parameter (tags=a&tags=b): clean, non-empty, distinct, at most max_items."""
-    found = []
-    for value in params.getlist(name)[: max_items * 4]:
+    found: list[str] = []
+    values = params.getlist(name) if isinstance(params, QueryDict) else params.get(name, [])
+    for value in values[: max_items * 4]:
         text = clean_line(value[: max_length * 4], max_length=max_length)
         if text and text not in found:
             found.append(text)
@@ -183,7 +196,9 @@ def query_texts(params, name, *, max_length=SEARCH_MAX_LENGTH, max_items=LIST_MA
     return found
 
 
-def query_int(params, name, *, minimum=None, maximum=None):
+def query_int(
+    params: Params, name: str, *, minimum: int | None = None, maximum: int | None = None
+) -> int | None:
     """A whole number from the query, or None when it is missing, malformed or out of range."""
     raw = _last(params, name).strip()
     digits = raw[1:] if raw[:1] in "+-" else raw
@@ -195,13 +210,25 @@ def query_int(params, name, *, minimum=None, maximum=None):
     return number
 
 
-def query_choice(params, name, choices, *, default=None):
+@overload
+def query_choice(params: Params, name: str, choices: Collection[str], *, default: str) -> str: ...
+
+
+@overload
+def query_choice(
+    params: Params, name: str, choices: Collection[str], *, default: None = None
+) -> str | None: ...
+
+
+def query_choice(
+    params: Params, name: str, choices: Collection[str], *, default: str | None = None
+) -> str | None:
     """One of `choices` (exactly as spelled), else `default`."""
     value = _last(params, name)
     return value if value in choices else default
 
 
-def query_flag(params, name, *, on=("on", "1", "true")):
+def query_flag(params: Params, name: str, *, on: Collection[str] = ("on", "1", "true")) -> bool:
     """A checkbox or switch: True only for one of the `on` spellings."""
     return _last(params, name) in on
 
@@ -209,7 +236,7 @@ def query_flag(params, name, *, on=("on", "1", "true")):
 # --- Redirects ---------------------------------------------------------------------------------
 
 
-def safe_next(request, *, default, param="next"):
+def safe_next(request: HttpRequest, *, default: str, param: str = "next") -> str:
     """Where to go back to: the `next` path of this site from the request, else `default`.
 
     Only a path on this site is followed ("/matches/?goal=x"): no other host, no scheme, no

@@ -48,8 +48,8 @@ def email_enqueue(*, message: EmailMessage, kind: str, user: Any = None) -> Outb
         kind=kind[:60],
         from_email=message.from_email,
         to=list(message.to),
-        subject=message.subject,
-        body=message.body,
+        subject=str(message.subject),
+        body=str(message.body),
         html=html,
         headers=dict(message.extra_headers),
     )

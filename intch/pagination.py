@@ -1,12 +1,22 @@
 """One page of a query and its total in the same query (a window count)."""
 
+from typing import Any
+
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Window
+from django.db.models import Count, QuerySet, Window
 
 MAX_PAGE = 10_000
 
 
-def counted_page(queryset, *, number=1, size=20, max_page=MAX_PAGE):
+class CappedPaginator(Paginator):  # type: ignore[type-arg]
+    """A paginator that knows whether more rows exist past its cap ("1,000+")."""
+
+    more = False
+
+
+def counted_page(
+    queryset: QuerySet[Any], *, number: int = 1, size: int = 20, max_page: int = MAX_PAGE
+) -> Page[Any]:
     """Page `number` of `queryset` as a Page, counted in the same query (COUNT(*) OVER ()).
 
     A page past the end gives the last page (one more query, only then); a number below 1,
@@ -27,12 +37,14 @@ def counted_page(queryset, *, number=1, size=20, max_page=MAX_PAGE):
     return Page(rows, number, paginator)
 
 
-def _rows(queryset, number, size):
+def _rows(queryset: QuerySet[Any], number: int, size: int) -> QuerySet[Any]:
     offset = (number - 1) * size
     return queryset.annotate(total=Window(Count("pk")))[offset : offset + size]
 
 
-def capped_page(queryset, *, number=1, size=20, cap=1000):
+def capped_page(
+    queryset: QuerySet[Any], *, number: int = 1, size: int = 20, cap: int = 1000
+) -> Page[Any]:
     """Page `number` of `queryset` as a Page, counting no further than `cap` rows.
 
     For searches that may find tens of thousands: counting them all would cost as much as
@@ -46,7 +58,7 @@ def capped_page(queryset, *, number=1, size=20, cap=1000):
     number = min(max(1, number), last)
     offset = (number - 1) * size
     rows = list(queryset[offset : min(offset + size, shown)]) if shown else []
-    paginator = Paginator(queryset, size)
+    paginator = CappedPaginator(queryset, size)
     paginator.count = shown  # known already: spares Paginator its own COUNT query
     paginator.more = total > cap
     return Page(rows, number, paginator)

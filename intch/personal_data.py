@@ -14,6 +14,7 @@ with a foreign key to the user model and fails for one that nobody declared.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
 
@@ -34,11 +35,11 @@ class Holding:
     # ANONYMISED: what stays after the deletion and why, as the delete page says it.
     kept: str = ""
     # ANONYMISED: which of the rows stay (a filter; empty: all of them); the rest are deleted.
-    kept_where: tuple = ()
+    kept_where: tuple[tuple[str, Any], ...] = ()
     # ANONYMISED: the fields an eraser empties on the rows that stay.
-    erased: tuple = ()
+    erased: tuple[str, ...] = ()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if bool(self.section) == bool(self.not_exported):
             raise ValueError(f"{self.field}: give an export section or say why it is not exported")
         if self.deletion not in (DELETED, ANONYMISED):
@@ -47,20 +48,20 @@ class Holding:
             raise ValueError(f"{self.field}: anonymised rows need a `kept` text, deleted none")
 
     @property
-    def model_label(self):
+    def model_label(self) -> str:
         return self.field.rsplit(".", 1)[0]
 
     @property
-    def field_name(self):
+    def field_name(self) -> str:
         return self.field.rsplit(".", 1)[1]
 
 
 _holdings: dict[str, Holding] = {}
-_sections: dict[str, Callable] = {}
-_erasers: list[Callable] = []
+_sections: dict[str, Callable[..., Any]] = {}
+_erasers: list[Callable[..., None]] = []
 
 
-def declare(*holdings):
+def declare(*holdings: Holding) -> None:
     """Declare how some tables that refer to a person are exported and deleted."""
     for holding in holdings:
         if holding.field in _holdings and _holdings[holding.field] != holding:
@@ -68,36 +69,36 @@ def declare(*holdings):
         _holdings[holding.field] = holding
 
 
-def register_section(name, exporter):
+def register_section(name: str, exporter: Callable[..., Any]) -> None:
     """`exporter(user=...)` returns the section `name` of a person's export (plain data)."""
     if _sections.get(name, exporter) is not exporter:
         raise ValueError(f"the export section {name!r} is registered twice")
     _sections[name] = exporter
 
 
-def register_eraser(eraser):
+def register_eraser(eraser: Callable[..., None]) -> None:
     """`eraser(user=...)` deletes or anonymises rows before the person's account is deleted."""
     if eraser not in _erasers:
         _erasers.append(eraser)
 
 
-def holdings():
+def holdings() -> dict[str, Holding]:
     """Every declared holding, by its field ("app_label.Model.field")."""
     return dict(_holdings)
 
 
-def export(*, user):
+def export(*, user: Any) -> dict[str, Any]:
     """Everything intch holds about a person, section by section, as plain data for JSON."""
     return {name: exporter(user=user) for name, exporter in _sections.items()}
 
 
-def erase(*, user):
+def erase(*, user: Any) -> None:
     """Run every eraser for a person whose account is about to be deleted (in its transaction)."""
     for eraser in _erasers:
         eraser(user=user)
 
 
-def kept_after_deletion(*, user):
+def kept_after_deletion(*, user: Any) -> list[str]:
     """What deleting this person's account keeps, and why: one sentence per kind of row."""
     kept = []
     for holding in _holdings.values():

@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
@@ -40,7 +41,7 @@ return {0, tostring(tonumber(oldest[2]) + period - now)}
 """
 
 _local_lock = threading.Lock()
-_scripts = {}
+_scripts: dict[int, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,12 @@ class Decision:
     retry_after: float = 0.0
 
 
-def clock():
+def clock() -> float:
     """Now, in seconds since the epoch: the only clock the limits read."""
     return time.time()
 
 
-def hit(*, key, limit, period):
+def hit(*, key: str, limit: int, period: float) -> Decision:
     """Count one action under `key` if fewer than `limit` happened in the last `period` s.
 
     The action is recorded only when it is allowed, so refused attempts do not push the
@@ -68,12 +69,12 @@ def hit(*, key, limit, period):
     return hit_in(cache, f"{KEY_PREFIX}:{key}", limit=limit, period=period, now=clock())
 
 
-def reset(*, key):
+def reset(*, key: str) -> None:
     """Forget every action counted under `key`."""
     caches["default"].delete(f"{KEY_PREFIX}:{key}")
 
 
-def wait_text(seconds):
+def wait_text(seconds: float) -> str:
     """“12 seconds”, “3 minutes”, “about 5 hours”: how long until the next action."""
     seconds = max(math.ceil(seconds), 1)
     if seconds < 60:
@@ -85,7 +86,7 @@ def wait_text(seconds):
     return f"about {hours} hour{'s' if hours != 1 else ''}"
 
 
-def _hit_redis(cache, key, *, limit, period, now):
+def _hit_redis(cache: Any, key: str, *, limit: int, period: float, now: float) -> Decision:
     client = cache._cache.get_client(key, write=True)
     script = _scripts.get(id(client))
     if script is None:
@@ -98,7 +99,7 @@ def _hit_redis(cache, key, *, limit, period, now):
     return Decision(allowed=False, retry_after=max(float(wait), 0.0))
 
 
-def _hit_local(cache, key, *, limit, period, now):
+def _hit_local(cache: Any, key: str, *, limit: int, period: float, now: float) -> Decision:
     # The local memory cache lives in this process only, so a process-wide lock is enough.
     with _local_lock:
         times = [moment for moment in cache.get(key, ()) if moment > now - period]

@@ -10,7 +10,7 @@ from profiles.views import ConfirmEmailView
 
 # The admin logs in through allauth, so it gets the same rate limits and MFA.
 admin.autodiscover()
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "intch administration"
 admin.site.site_title = "intch admin"
 

@@ -5,7 +5,7 @@ import logging
 import redis
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.views.decorators.cache import never_cache
@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 
 @require_GET
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     """Visitors get the landing page; members go to their home page."""
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
@@ -24,7 +24,7 @@ def home(request):
 
 @never_cache
 @require_GET
-def healthz(request):
+def healthz(request: HttpRequest) -> HttpResponse:
     """Database and broker reachable: 200; otherwise 503 with what failed."""
     checks = {"database": _check_database(), "broker": _check_broker()}
     healthy = all(value == "ok" for value in checks.values())
@@ -54,24 +54,24 @@ def _check_broker():
         return "unreachable"
 
 
-def csrf_failure(request, reason=""):
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A form sent without a valid CSRF token: explain, never a stack trace."""
     return render(request, "errors/403_csrf.html", status=403)
 
 
-def bad_request(request, exception=None):
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "errors/400.html", status=400)
 
 
-def permission_denied(request, exception=None):
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "errors/403.html", status=403)
 
 
-def page_not_found(request, exception=None):
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "errors/404.html", status=404)
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     """The error page when something broke, possibly the database or Redis.
 
     Rendered without the request, so no context processor runs: the header's counts, the
@@ -83,5 +83,5 @@ def server_error(request):
     )
 
 
-def too_many_requests(request, exception=None):
+def too_many_requests(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "errors/429.html", status=429)

@@ -248,7 +248,7 @@ def stored_describe(prepared: engine.PreparedPopulation, eligible: np.ndarray) -
     n = prepared.n_people
     per_person = np.diff(prepared.X.indptr)
     used = prepared.df > 0
-    lines = [
+    return [
         f"{n:,} active, onboarded people, {int(np.sum(eligible)):,} of them discoverable (may "
         f"be suggested); {int(np.sum(per_person == 0)):,} without any approved tag",
         f"tags: {int(used.sum()):,} of {prepared.n_tags:,} approved tags in use; "
@@ -256,7 +256,6 @@ def stored_describe(prepared: engine.PreparedPopulation, eligible: np.ndarray) -
         + (f", the most common held by {prepared.df.max() / n:.0%} of people" if n else ""),
         f"goals: {goal_shares(prepared.goal_bits)}",
     ]
-    return lines
 
 
 # --- The behaviour model: who would accept whose intro ------------------------------------------
@@ -319,7 +318,7 @@ def behaviour_model_with(overrides: dict[str, str]) -> BehaviourModel:
                 raise ValueError(f"behaviour setting {name}: must be a whole number >= 0")
             value = int(value)
         changes[name] = value
-    model = replace(BehaviourModel(), **changes)
+    model = replace(BehaviourModel(), **changes)  # type: ignore[arg-type]
     for name in ("never_answer", "rare_share", "send_rate"):
         if not 0 <= getattr(model, name) <= 1:
             raise ValueError(f"behaviour setting {name}: must be between 0 and 1")
@@ -789,18 +788,16 @@ def evaluate(
     eligible: np.ndarray | None = None,
 ) -> list[VariantReport]:
     """Metrics of each ranking; planted precision and reciprocal success need the planted truth."""
-    reports = []
-    for r in rankings:
-        reports.append(
-            VariantReport(
-                ranking=r,
-                precision=None if community is None else planted_precision(r.indices, community),
-                reciprocal=None if behaviour is None else reciprocal_success(r, behaviour),
-                exposure=exposure(r.indices, eligible),
-                goals=goal_fit(r.indices, goal_bits),
-            )
+    return [
+        VariantReport(
+            ranking=r,
+            precision=None if community is None else planted_precision(r.indices, community),
+            reciprocal=None if behaviour is None else reciprocal_success(r, behaviour),
+            exposure=exposure(r.indices, eligible),
+            goals=goal_fit(r.indices, goal_bits),
         )
-    return reports
+        for r in rankings
+    ]
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ class Match(models.Model):
         ordering = ("user", "rank")
         verbose_name_plural = "matches"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user_id} → {self.candidate_id} ({self.score})"
 
 
@@ -47,7 +47,7 @@ class MatchState(models.Model):
     # (last_seen_at moves on every page view, so it cannot serve both purposes).
     new_since = models.DateTimeField(null=True, blank=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Match state of {self.user_id}"
 
     @property
@@ -70,7 +70,7 @@ class Pass(models.Model):
         constraints = [models.UniqueConstraint(fields=("user", "passed"), name="unique_pass")]
         verbose_name_plural = "passes"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user_id} passed on {self.passed_id}"
 
 
@@ -87,7 +87,7 @@ class Saved(models.Model):
         constraints = [models.UniqueConstraint(fields=("user", "saved"), name="unique_saved")]
         verbose_name_plural = "saved people"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user_id} saved {self.saved_id}"
 
 
@@ -112,7 +112,7 @@ class MatchRun(models.Model):
     class Meta:
         ordering = ("-started_at",)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Run {self.pk} ({self.status})"
 
     @property
@@ -133,5 +133,5 @@ class MatchRunChunk(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=("run", "number"), name="unique_run_chunk")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Run {self.run_id} chunk {self.number}"

@@ -1,9 +1,12 @@
 """Reads for matches: the suggestions page, the Saved list and the profile page's reasons."""
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
+from django.core.paginator import Page
 from django.db.models import (
     BooleanField,
     Count,
@@ -12,6 +15,7 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
+    QuerySet,
     Value,
 )
 from django.utils import timezone
@@ -27,6 +31,8 @@ from messaging.selectors import contact_state, talking
 from profiles.goals import GOALS
 from profiles.models import Profile, Tag, TaggedInterest, TaggedValue
 from profiles.selectors import tag_lookup, tag_suggestions
+
+M = TypeVar("M", Match, Saved)
 
 SORT_BEST = "best"
 SORT_NEWEST = "newest"
@@ -51,30 +57,33 @@ class MatchFilters:
     contacts: str = CONTACTS_HIDE  # CONTACTS_INCLUDE or CONTACTS_ONLY bring them back
 
     @property
-    def active(self):
+    def active(self) -> bool:
         return bool(self.goal or self.tag or self.place or self.min_score or self.contacts)
 
 
-def match_for_pair(*, user, other):
+def match_for_pair(*, user: Any, other: Any) -> Match | None:
     """The stored match suggesting `other` to `user`, or None."""
     return Match.objects.filter(user=user, candidate=other).first()
 
 
-def profile_page_match(*, viewer, profile):
+def profile_page_match(*, viewer: Any, profile: Any) -> dict[str, Match | None]:
     """What another person's profile page needs from matching: the viewer's match with them
     (registered with profiles.hooks)."""
     return {"match": match_for_pair(user=viewer, other=profile.user)}
 
 
-def _visible_candidates(queryset, *, user, field):
+def _visible_candidates(queryset: QuerySet[M], *, user: Any, field: str) -> QuerySet[M]:
     """Drop people who left, hid themselves or are blocked either way since the last recompute."""
     return queryset.filter(
         **{f"{field}__is_active": True, f"{field}__profile__discoverable": True}
     ).exclude(Exists(blocks_between(first=user, second=OuterRef(f"{field}_id"))))
 
 
-def _with_flags(queryset, *, user, new_since):
+def _with_flags(
+    queryset: QuerySet[Match], *, user: Any, new_since: datetime | None
+) -> QuerySet[Any]:
     saved = Saved.objects.filter(user=user, saved=OuterRef("candidate_id"))
+    is_new: Any
     if new_since is None:
         is_new = Value(False, output_field=BooleanField())
     else:
@@ -88,14 +97,16 @@ def _with_flags(queryset, *, user, new_since):
     )
 
 
-def _tag_filter(tag):
+def _tag_filter(tag: Tag) -> Exists:
     through = TaggedValue if tag.kind == Tag.Kind.VALUE else TaggedInterest
     return Exists(
         through.objects.filter(content_object_id=OuterRef("candidate__profile__id"), tag_id=tag.pk)
     )
 
 
-def matches_for(*, user, filters=None, new_since=None):
+def matches_for(
+    *, user: Any, filters: MatchFilters | None = None, new_since: datetime | None = None
+) -> QuerySet[Any]:
     """`user`'s suggestions, filtered and sorted, as one lazy query (cards need nothing more).
 
     Each match carries `is_saved`, `is_new` (the person joined after `new_since`) and
@@ -126,10 +137,9 @@ def matches_for(*, user, filters=None, new_since=None):
         matches = matches.filter(talking(user=user, other=OuterRef("candidate_id")))
     elif filters.contacts != CONTACTS_INCLUDE:
         matches = matches.exclude(talking(user=user, other=OuterRef("candidate_id")))
+    ordering: tuple[str, ...] = ("rank",)
     if filters.sort == SORT_NEWEST:
         ordering = ("-candidate__profile__onboarded_at", "rank")
-    else:
-        ordering = ("rank",)
     return (
         _with_flags(matches, user=user, new_since=new_since)
         .select_related("candidate__profile")
@@ -138,7 +148,14 @@ def matches_for(*, user, filters=None, new_since=None):
     )
 
 
-def match_page(*, user, filters=None, new_since=None, number=1, size=20):
+def match_page(
+    *,
+    user: Any,
+    filters: MatchFilters | None = None,
+    new_since: datetime | None = None,
+    number: int = 1,
+    size: int = 20,
+) -> Page[Any]:
     """One page of `matches_for`, counted in the same query (a window count), as a Page.
 
     A page past the end gives the last page (one more query, only then).
@@ -147,7 +164,7 @@ def match_page(*, user, filters=None, new_since=None, number=1, size=20):
     return counted_page(matches, number=number, size=size, max_page=MAX_PAGE)
 
 
-def match_card_for(*, user, candidate):
+def match_card_for(*, user: Any, candidate: Any) -> Any:
     """One suggestion as its card shows it (passed or not, so Undo can restore it), or None."""
     matches = Match.objects.filter(user=user, candidate=candidate)
     return (
@@ -155,21 +172,21 @@ def match_card_for(*, user, candidate):
     )
 
 
-def match_places_for(*, user, state=None):
+def match_places_for(*, user: Any, state: MatchState | None = None) -> list[str]:
     """The cities and countries of `user`'s suggestions, for the place filter's choices.
 
     Only hints for a text box, so they are cached for a few minutes per computed list.
     """
     computed_at = state.computed_at.isoformat() if state and state.computed_at else ""
-    places = caches.PLACES.get(user_id=user.pk, computed_at=computed_at)
+    places: list[str] | None = caches.PLACES.get(user_id=user.pk, computed_at=computed_at)
     if places is None:
         places = _match_places(user)
         caches.PLACES.set(places, user_id=user.pk, computed_at=computed_at)
     return places
 
 
-def _match_places(user):
-    places = set()
+def _match_places(user: Any) -> list[str]:
+    places: set[str] = set()
     for city, country in (
         Match.objects.filter(user=user)
         .order_by()
@@ -180,7 +197,7 @@ def _match_places(user):
     return sorted(places, key=str.casefold)
 
 
-def saved_for(*, user):
+def saved_for(*, user: Any) -> QuerySet[Any]:
     """The people `user` saved, last saved first (departed, hidden and blocked left out),
     each with `contact` (messaging's CONTACT_* code)."""
     saved = Saved.objects.filter(user=user)
@@ -193,7 +210,7 @@ def saved_for(*, user):
     )
 
 
-def matches_by_candidate(*, user, candidate_ids):
+def matches_by_candidate(*, user: Any, candidate_ids: Iterable[int]) -> dict[int, Match]:
     """`user`'s stored matches with the given people, by candidate id (one query)."""
     return {
         match.candidate_id: match
@@ -201,7 +218,7 @@ def matches_by_candidate(*, user, candidate_ids):
     }
 
 
-def pass_get(*, user, profile_id):
+def pass_get(*, user: Any, profile_id: int) -> Profile | None:
     """The profile `user` passed on, if that pass still stands (for the Undo notice), or None."""
     passed = (
         Pass.objects.filter(user=user, passed__profile__id=profile_id)
@@ -211,21 +228,23 @@ def pass_get(*, user, profile_id):
     return passed.passed.profile if passed else None
 
 
-def filter_tag_lookup(*, text, limit=TAG_SUGGESTION_LIMIT):
+def filter_tag_lookup(
+    *, text: str, limit: int = TAG_SUGGESTION_LIMIT
+) -> tuple[Tag | None, list[Any]]:
     """The approved tag a filter names (by slug, name or alias) and, when there is none, the
     tags it may mean, best first: (tag or None, suggestions). See profiles' tag_lookup."""
     return tag_lookup(text=text, limit=limit)
 
 
-def filter_tag_suggestions(*, query, limit=TAG_SUGGESTION_LIMIT):
+def filter_tag_suggestions(*, query: str, limit: int = TAG_SUGGESTION_LIMIT) -> list[Any]:
     """Approved interests and values whose name or alias contains `query`, best first."""
     return tag_suggestions(kind=None, query=query, user=None, limit=limit)
 
 
-def match_page_generation(*, user):
+def match_page_generation(*, user: Any) -> str:
     """The token under which `user`'s matches pages are cached now (matching/caches.py: a
     write that changes what someone's page shows drops their token)."""
-    token = caches.PAGE_GENERATION.get(user_id=user.pk)
+    token: str | None = caches.PAGE_GENERATION.get(user_id=user.pk)
     if token is None:
         token = secrets.token_hex(8)
         if not caches.PAGE_GENERATION.add(token, user_id=user.pk):
@@ -238,7 +257,7 @@ def match_page_generation(*, user):
 VISIT_GAP = timedelta(minutes=30)
 
 
-def match_new_since(*, state, now=None):
+def match_new_since(*, state: MatchState, now: datetime | None = None) -> datetime | None:
     """The "New" cutoff for a view now: the end of the previous visit."""
     now = now or timezone.now()
     if state.last_seen_at is not None and now - state.last_seen_at > VISIT_GAP:
@@ -246,16 +265,16 @@ def match_new_since(*, state, now=None):
     return state.new_since
 
 
-def match_state_for(*, user):
+def match_state_for(*, user: Any) -> MatchState | None:
     """When the person's list was computed and whether a recompute is pending (or None)."""
     return MatchState.objects.filter(user=user).first()
 
 
-def _profile_id(user):
+def _profile_id(user: Any) -> int | None:
     return getattr(getattr(user, "profile", None), "pk", None)
 
 
-def matches_export(*, user):
+def matches_export(*, user: Any) -> list[dict[str, Any]]:
     """A person's current suggestions, for their data export."""
     return [
         {
@@ -268,7 +287,7 @@ def matches_export(*, user):
     ]
 
 
-def match_state_export(*, user):
+def match_state_export(*, user: Any) -> dict[str, str | None] | None:
     """When the person's suggestions were computed and when they last looked at them."""
     state = MatchState.objects.filter(user=user).first()
     if state is None:
@@ -283,24 +302,24 @@ def match_state_export(*, user):
     }
 
 
-def _people_export(rows, *, person, moment):
+def _people_export(rows: QuerySet[Any], *, person: str, moment: str) -> list[dict[str, Any]]:
     return [
         {"profile_id": _profile_id(getattr(row, person)), moment: row.created_at.isoformat()}
         for row in rows.select_related(f"{person}__profile").order_by("created_at", "pk")
     ]
 
 
-def saved_export(*, user):
+def saved_export(*, user: Any) -> list[dict[str, Any]]:
     """The people the person saved, for their data export."""
     return _people_export(Saved.objects.filter(user=user), person="saved", moment="saved_at")
 
 
-def passes_export(*, user):
+def passes_export(*, user: Any) -> list[dict[str, Any]]:
     """The people the person passed on, for their data export."""
     return _people_export(Pass.objects.filter(user=user), person="passed", moment="passed_at")
 
 
-def saved_exists(*, user, other):
+def saved_exists(*, user: Any, other: Any) -> bool:
     return Saved.objects.filter(user=user, saved=other).exists()
 
 
@@ -308,13 +327,15 @@ def saved_exists(*, user, other):
 class LoggedOutcomes:
     """What people did with suggestions, as user-id pairs (for the offline evaluation)."""
 
-    intros: list  # (initiator id, recipient id, status) of every conversation request
-    passes: list  # (user id, passed id)
-    saves: list  # (user id, saved id)
-    blocks: list  # (blocker id, blocked id)
+    intros: list[
+        tuple[int, int, str]
+    ]  # (initiator id, recipient id, status) of every conversation request
+    passes: list[tuple[int, int]]  # (user id, passed id)
+    saves: list[tuple[int, int]]  # (user id, saved id)
+    blocks: list[tuple[int, int]]  # (blocker id, blocked id)
 
 
-def logged_outcomes():
+def logged_outcomes() -> LoggedOutcomes:
     """Every intro with its answer, every pass, save and block, as id pairs (four queries)."""
     return LoggedOutcomes(
         intros=list(Conversation.objects.values_list("initiator_id", "recipient_id", "status")),
@@ -327,7 +348,7 @@ def logged_outcomes():
 # --- Reasons a request carries (registered with messaging.hooks in MatchingConfig.ready) ---
 
 
-def _reasons_of(match, *, turned_around):
+def _reasons_of(match: Match, *, turned_around: bool) -> dict[str, Any]:
     """A match's score and reasons; turned around, as the other person of the pair sees them."""
     reasons = match.reasons or {}
     goals = [list(pair) for pair in reasons.get("goals", []) if len(pair) == 2]
@@ -339,7 +360,7 @@ def _reasons_of(match, *, turned_around):
     }
 
 
-def _reasons_from_profiles(*, sender, recipient):
+def _reasons_from_profiles(*, sender: Any, recipient: Any) -> dict[str, Any] | None:
     """What two profiles share now, rarest tags first, when neither has the other as a match.
 
     No score: scores rank a person's whole list and are only computed with it.
@@ -367,7 +388,7 @@ def _reasons_from_profiles(*, sender, recipient):
         )
         .order_by("holders", "name")
     )
-    reasons = {"score": None, "interests": [], "values": [], "goals": []}
+    reasons: dict[str, Any] = {"score": None, "interests": [], "values": [], "goals": []}
     for tag in tags:
         kind = "values" if tag.kind == Tag.Kind.VALUE else "interests"
         reasons[kind].append({"name": tag.name, "slug": tag.slug})
@@ -379,7 +400,7 @@ def _reasons_from_profiles(*, sender, recipient):
     return reasons
 
 
-def request_reasons(*, sender, recipient):
+def request_reasons(*, sender: Any, recipient: Any) -> dict[str, Any] | None:
     """Why `sender` wrote to `recipient`, as the sender saw it, for the request to carry.
 
     The sender's own match when there is one (what their card showed), else the recipient's

@@ -3,6 +3,7 @@ and queueing recomputes. The scoring itself lives in matching/engine.py (no ORM 
 
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
@@ -467,7 +468,7 @@ def matches_recompute_all(*, reason="", progress=None):
 # --- Queueing ----------------------------------------------------------------------------------
 
 
-def matches_changed_for(*, user_id):
+def matches_changed_for(*, user_id: int) -> None:
     """A person's tags, goals or visibility changed: recompute their matches after commit.
 
     Edits within MATCHING_COALESCE_SECONDS share one run.
@@ -495,7 +496,7 @@ def matches_queued_clear(*, user_id=None):
         caches.QUEUED.delete(user_id=user_id)
 
 
-def matches_recompute_all_later(*, reason):
+def matches_recompute_all_later(*, reason: str) -> None:
     """Queue a full recompute after commit (taxonomy merges, admin button)."""
     # Imported here: the tasks module imports this one (the services<->tasks pair).
     from matching.tasks import recompute_all_matches_task
@@ -513,7 +514,7 @@ def matches_recompute_all_later(*, reason):
 # --- Cached matches pages ------------------------------------------------------------------
 
 
-def match_pages_forget(*, user_ids):
+def match_pages_forget(*, user_ids: Iterable[int]) -> None:
     """The matches pages of these people show something that changed: drop their tokens.
 
     Dropped now, so this request already sees the change, and again after commit, so a page
@@ -522,7 +523,7 @@ def match_pages_forget(*, user_ids):
     caches.PAGE_GENERATION.forget_people(user_ids)
 
 
-def match_pages_forget_around(*, user_id):
+def match_pages_forget_around(*, user_id: int) -> None:
     """This person changed (or left): their own page and every page that shows their card."""
     owners = Match.objects.filter(candidate_id=user_id).values_list("user_id", flat=True)
     match_pages_forget(user_ids=[user_id, *owners])

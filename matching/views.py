@@ -19,6 +19,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import MemberRequest
 from accounts.middleware import presence_passive
 from intch.htmx import render_in_place
 from intch.inputs import query_choice, query_int, query_text, safe_next
@@ -55,7 +56,8 @@ PAGE_TEMPLATES = (
 
 
 def _templates_version(names):
-    sources = "".join(get_template(name).template.source for name in names)
+    # The Django backend's template keeps its source (the backend-agnostic type does not say).
+    sources = "".join(get_template(name).template.source for name in names)  # type: ignore[attr-defined]
     return hashlib.sha256(sources.encode()).hexdigest()[:16]
 
 
@@ -123,7 +125,7 @@ def _passed_notice(request):
 
 @login_required
 @require_GET
-def match_list(request):
+def match_list(request: MemberRequest) -> HttpResponse:
     """Best matches first, each with its score and reasons; filters live in the URL.
 
     The rendered page is cached per person (see _page_digest): a repeat view costs the
@@ -192,7 +194,7 @@ def match_list(request):
 
 @login_required
 @require_GET
-def saved_list(request):
+def saved_list(request: MemberRequest) -> HttpResponse:
     """The people the person saved, with the reasons when they are still a suggestion."""
     saved = Paginator(selectors.saved_for(user=request.user), SAVED_PAGE_SIZE).get_page(
         query_int(request.GET, "page", minimum=1)
@@ -225,7 +227,7 @@ def saved_list(request):
 @presence_passive
 @login_required
 @require_GET
-def match_status(request):
+def match_status(request: MemberRequest) -> HttpResponse:
     """Polled while a list is being computed: 204 until it is ready, then refresh or say so."""
     if not request.htmx:
         return redirect("matching:list")
@@ -245,7 +247,7 @@ def match_status(request):
 
 @login_required
 @require_GET
-def tag_options(request):
+def tag_options(request: MemberRequest) -> HttpResponse:
     """Type-ahead for the interest filter: links to this page filtered by each matching tag."""
     text = query_text(request.GET, "tag")
     others = request.GET.copy()
@@ -342,7 +344,7 @@ def _gone_in_place(view):
 @login_required
 @require_POST
 @_gone_in_place
-def match_pass(request, profile_id):
+def match_pass(request: MemberRequest, profile_id: int) -> HttpResponse:
     """Never suggest this person again; Undo is offered right away."""
     person = _person(request, profile_id)
     next_url = _next_url(request)
@@ -358,7 +360,7 @@ def match_pass(request, profile_id):
 @login_required
 @require_POST
 @_gone_in_place
-def match_pass_undo(request, profile_id):
+def match_pass_undo(request: MemberRequest, profile_id: int) -> HttpResponse:
     person = _person(request, profile_id)
     next_url = _with_param(_next_url(request), "passed")
     restored = services.match_pass_undo(user=request.user, candidate=person.user)
@@ -378,7 +380,7 @@ def match_pass_undo(request, profile_id):
 @login_required
 @require_POST
 @_gone_in_place
-def match_save(request, profile_id):
+def match_save(request: MemberRequest, profile_id: int) -> HttpResponse:
     """Keep this person in the Saved list."""
     person = _person(request, profile_id)
     next_url = _next_url(request)
@@ -395,7 +397,7 @@ def match_save(request, profile_id):
 @login_required
 @require_POST
 @_gone_in_place
-def match_unsave(request, profile_id):
+def match_unsave(request: MemberRequest, profile_id: int) -> HttpResponse:
     person = _person(request, profile_id)
     next_url = _next_url(request)
     services.match_unsave(user=request.user, candidate=person.user)

@@ -1,6 +1,7 @@
 """Conversations between two people: intro requests, messages, read state, reports."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
@@ -64,24 +65,24 @@ class Conversation(models.Model):
             models.Index(fields=("-last_message_at", "-id"), name="conversation_activity"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"conversation {self.pk} ({self.initiator_id} → {self.recipient_id}, {self.status})"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("messaging:thread", kwargs={"conversation_id": self.pk})
 
-    def other_user(self, user):
+    def other_user(self, user: Any) -> Any:
         return self.recipient if user.pk == self.initiator_id else self.initiator
 
-    def other_user_id(self, user_id):
+    def other_user_id(self, user_id: int) -> int:
         return self.recipient_id if user_id == self.initiator_id else self.initiator_id
 
     @property
-    def participant_ids(self):
+    def participant_ids(self) -> tuple[int, int]:
         return (self.initiator_id, self.recipient_id)
 
     @property
-    def decline_cooldown_ends(self):
+    def decline_cooldown_ends(self) -> datetime | None:
         if self.status != self.Status.DECLINED or self.responded_at is None:
             return None
         return self.responded_at + DECLINE_COOLDOWN
@@ -105,7 +106,7 @@ class Participant(models.Model):
         ]
         indexes = [models.Index(fields=("user", "conversation"))]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user_id} in {self.conversation_id}"
 
 
@@ -133,7 +134,7 @@ class Message(models.Model):
         ]
         indexes = [models.Index(fields=("conversation", "id"), name="message_conversation_id")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"message {self.pk} in {self.conversation_id}"
 
 
@@ -156,7 +157,7 @@ class MessageNotification(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"email to {self.recipient_id} about {self.conversation_id} at {self.sent_at}"
 
 
@@ -207,5 +208,5 @@ class Report(models.Model):
         ordering = ("-created_at",)
         indexes = [models.Index(fields=("status", "-created_at"), name="report_queue")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"report {self.pk} on {self.reported_id} ({self.get_reason_display()})"

@@ -1,6 +1,9 @@
 """Reads for messaging. Each one also decides who may see what: a conversation someone may
 not see is a 404, the same answer as one that does not exist."""
 
+from datetime import datetime
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.db.models import (
     Case,
@@ -12,6 +15,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Value,
     When,
@@ -38,12 +42,12 @@ POLL_LIMIT = 100
 PROMPT_CHOICES_LIMIT = 12
 
 
-def _blocked_pair():
+def _blocked_pair() -> Exists:
     """Exists() for a block either way between a conversation's two people."""
     return Exists(blocks_between(first=OuterRef("initiator_id"), second=OuterRef("recipient_id")))
 
 
-def _visible_conversations(*, user):
+def _visible_conversations(*, user: Any) -> QuerySet[Conversation]:
     """The user's conversations with active people they have not blocked (nor been blocked by)."""
     return (
         Conversation.objects.filter(Q(initiator=user) | Q(recipient=user))
@@ -52,13 +56,13 @@ def _visible_conversations(*, user):
     )
 
 
-def _with_people(queryset):
+def _with_people(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
     return queryset.select_related(
         "initiator__profile", "recipient__profile", "last_message__sender"
     )
 
 
-def _count(queryset):
+def _count(queryset: QuerySet[Any]) -> Subquery:
     """A scalar subquery counting the rows of `queryset`."""
     return Subquery(
         queryset.order_by().annotate(total=Func(F("pk"), function="COUNT")).values("total"),
@@ -66,7 +70,7 @@ def _count(queryset):
     )
 
 
-def _unread_messages(*, user):
+def _unread_messages(*, user: Any) -> QuerySet[Message]:
     """Messages from others that `user` has not read, in accepted, visible conversations."""
     return Message.objects.filter(
         conversation__in=_visible_conversations(user=user).filter(
@@ -77,27 +81,27 @@ def _unread_messages(*, user):
     ).exclude(sender=user)
 
 
-def _requests(*, user):
+def _requests(*, user: Any) -> QuerySet[Conversation]:
     return _visible_conversations(user=user).filter(
         recipient=user, status=Conversation.Status.PENDING
     )
 
 
-def unread_counts(*, user):
+def unread_counts(*, user: Any) -> dict[str, int]:
     """{"messages": unread messages, "requests": requests waiting} for the header badge.
 
     Every page shows the badge, so the counts are cached per person (messaging/caches.py:
     each write that changes them drops the cached value, and the timeout bounds any
     staleness a missed write could leave).
     """
-    counts = caches.UNREAD_COUNTS.get(user_id=user.pk)
+    counts: dict[str, int] | None = caches.UNREAD_COUNTS.get(user_id=user.pk)
     if counts is None:
         counts = _unread_counts_query(user=user)
         caches.UNREAD_COUNTS.set(counts, user_id=user.pk)
     return counts
 
 
-def _unread_counts_query(*, user):
+def _unread_counts_query(*, user: Any) -> dict[str, int]:
     """The counts in one query."""
     row = (
         get_user_model()
@@ -117,7 +121,7 @@ def _unread_counts_query(*, user):
     }
 
 
-def _annotate_unread(queryset, *, user):
+def _annotate_unread(queryset: QuerySet[Conversation], *, user: Any) -> QuerySet[Conversation]:
     my_last_read = Participant.objects.filter(conversation=OuterRef("pk"), user=user).values(
         "last_read_message_id"
     )[:1]
@@ -134,7 +138,7 @@ def _annotate_unread(queryset, *, user):
     )
 
 
-def _name_filter(*, user, query):
+def _name_filter(*, user: Any, query: str) -> Q:
     """Conversations whose other person's name contains `query`."""
     started = Q(initiator=user) & (
         Q(recipient__profile__display_name__icontains=query)
@@ -147,7 +151,7 @@ def _name_filter(*, user, query):
     return started | received
 
 
-def inbox_for(*, user, query=""):
+def inbox_for(*, user: Any, query: str = "") -> QuerySet[Conversation]:
     """Accepted conversations, latest activity first, with unread counts (one query)."""
     conversations = _visible_conversations(user=user).filter(status=Conversation.Status.ACCEPTED)
     query = " ".join((query or "").split())
@@ -157,12 +161,12 @@ def inbox_for(*, user, query=""):
     return conversations.order_by("-last_message_at", "-id")
 
 
-def requests_for(*, user):
+def requests_for(*, user: Any) -> QuerySet[Conversation]:
     """Requests waiting for this person's answer, oldest first."""
     return _with_people(_requests(user=user)).order_by("last_message_at", "id")
 
 
-def sent_requests_for(*, user):
+def sent_requests_for(*, user: Any) -> QuerySet[Conversation]:
     """Requests this person sent that are not accepted (waiting or declined), newest first."""
     return _with_people(
         _visible_conversations(user=user).filter(
@@ -172,14 +176,14 @@ def sent_requests_for(*, user):
     ).order_by("-last_message_at", "-id")
 
 
-def _may_see(conversation, *, user):
+def _may_see(conversation: Conversation, *, user: Any) -> bool:
     """Declined requests stay visible to the person who sent them (with a polite note) only."""
     if conversation.status == Conversation.Status.DECLINED:
-        return conversation.initiator_id == user.pk
+        return bool(conversation.initiator_id == user.pk)
     return True
 
 
-def conversation_get_for_participant(*, user, conversation_id):
+def conversation_get_for_participant(*, user: Any, conversation_id: int) -> Conversation:
     """A conversation `user` takes part in and may see, or 404."""
     conversation = (
         _with_people(_visible_conversations(user=user)).filter(pk=conversation_id).first()
@@ -191,7 +195,7 @@ def conversation_get_for_participant(*, user, conversation_id):
     return conversation
 
 
-def conversation_visible_to(*, user_id, conversation_id):
+def conversation_visible_to(*, user_id: int, conversation_id: int) -> bool:
     """True if the person may see the conversation (the socket asks before joining)."""
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None:
@@ -203,7 +207,7 @@ def conversation_visible_to(*, user_id, conversation_id):
     return True
 
 
-def _conversations_with(*, user, other):
+def _conversations_with(*, user: Any, other: Any) -> QuerySet[Conversation]:
     """The conversation (a queryset of at most one) between `user` and `other`, a user or an
     OuterRef to a user id."""
     return Conversation.objects.filter(
@@ -211,7 +215,7 @@ def _conversations_with(*, user, other):
     )
 
 
-def contact_state(*, user, other):
+def contact_state(*, user: Any, other: Any) -> Subquery:
     """An expression: where `user` stands with `other` (an OuterRef to a user id), as a
     CONTACT_* code, or NULL when they have no conversation. One subquery, for annotations."""
     mine = Q(initiator=user)
@@ -229,14 +233,14 @@ def contact_state(*, user, other):
     )
 
 
-def talking(*, user, other):
+def talking(*, user: Any, other: Any) -> Exists:
     """An expression: True when `user` and `other` (an OuterRef to a user id) already talk."""
     return Exists(
         _conversations_with(user=user, other=other).filter(status=Conversation.Status.ACCEPTED)
     )
 
 
-def contact_state_for(*, user, other):
+def contact_state_for(*, user: Any, other: Any) -> str:
     """Where `user` stands with `other` (a CONTACT_* code), in one query."""
     state = (
         get_user_model()
@@ -248,12 +252,12 @@ def contact_state_for(*, user, other):
     return state or CONTACT_NONE
 
 
-def profile_page_contact(*, viewer, profile):
+def profile_page_contact(*, viewer: Any, profile: Any) -> dict[str, str]:
     """What another person's profile page needs from messaging: where the viewer stands."""
     return {"contact": contact_state_for(user=viewer, other=profile.user)}
 
 
-def conversation_between(*, user, other):
+def conversation_between(*, user: Any, other: Any) -> Conversation | None:
     """The conversation between two people, whatever its state, or None."""
     return (
         Conversation.objects.filter(
@@ -264,16 +268,18 @@ def conversation_between(*, user, other):
     )
 
 
-def _mark_days(messages):
+def _mark_days(messages: list[Message]) -> list[Message]:
     previous_day = None
     for message in messages:
         day = message.created_at.date()
-        message.starts_day = day != previous_day
+        message.starts_day = day != previous_day  # type: ignore[attr-defined]  # for the template
         previous_day = day
     return messages
 
 
-def messages_page(*, conversation, before_id=None, limit=PAGE_SIZE):
+def messages_page(
+    *, conversation: Conversation, before_id: int | None = None, limit: int = PAGE_SIZE
+) -> tuple[list[Message], bool]:
     """The newest `limit` messages (older than `before_id` if given), oldest first.
 
     Returns (messages, has_older); each message has `starts_day` for the day separators.
@@ -286,7 +292,9 @@ def messages_page(*, conversation, before_id=None, limit=PAGE_SIZE):
     return _mark_days(list(reversed(newest_first[:limit]))), has_older
 
 
-def messages_after(*, conversation, after_id, limit=POLL_LIMIT):
+def messages_after(
+    *, conversation: Conversation, after_id: int | None, limit: int = POLL_LIMIT
+) -> list[Message]:
     """Messages newer than `after_id`, oldest first (for polling)."""
     messages = (
         Message.objects.filter(conversation=conversation, pk__gt=after_id or 0)
@@ -296,7 +304,7 @@ def messages_after(*, conversation, after_id, limit=POLL_LIMIT):
     return list(messages)
 
 
-def message_get_for_participant(*, user, message_id):
+def message_get_for_participant(*, user: Any, message_id: int) -> Message:
     """A message in a conversation `user` may see, or 404."""
     message = (
         Message.objects.select_related("conversation", "sender__profile")
@@ -308,7 +316,7 @@ def message_get_for_participant(*, user, message_id):
     return message
 
 
-def message_get_reportable(*, user, message_id):
+def message_get_reportable(*, user: Any, message_id: int) -> Message:
     """A message someone else sent to `user`, which `user` may report, or 404."""
     message = message_get_for_participant(user=user, message_id=message_id)
     if message.sender_id == user.pk:
@@ -316,7 +324,7 @@ def message_get_reportable(*, user, message_id):
     return message
 
 
-def seen_message_id(*, conversation, viewer):
+def seen_message_id(*, conversation: Conversation, viewer: Any) -> int | None:
     """The id of the viewer's last message that the other person has read, or None."""
     other_read = (
         Participant.objects.filter(conversation=conversation)
@@ -334,13 +342,13 @@ def seen_message_id(*, conversation, viewer):
     )
 
 
-def _tag_ids(profile):
+def _tag_ids(profile: Any) -> set[int]:
     return set(
         TaggedInterest.objects.filter(content_object=profile).values_list("tag_id", flat=True)
     ) | set(TaggedValue.objects.filter(content_object=profile).values_list("tag_id", flat=True))
 
 
-def shared_topics(*, user, other):
+def shared_topics(*, user: Any, other: Any) -> list[str]:
     """What two people share, as labels a request can name: interests, values, goals."""
     mine = getattr(user, "profile", None)
     theirs = getattr(other, "profile", None)
@@ -355,7 +363,7 @@ def shared_topics(*, user, other):
     return labels
 
 
-def messages_export(*, user):
+def messages_export(*, user: Any) -> list[dict[str, Any]]:
     """A person's conversations and every message in them, for their data export."""
     conversations = (
         Conversation.objects.filter(Q(initiator=user) | Q(recipient=user))
@@ -394,11 +402,11 @@ def messages_export(*, user):
     return exported
 
 
-def _when(moment):
+def _when(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def reports_filed_export(*, user):
+def reports_filed_export(*, user: Any) -> list[dict[str, Any]]:
     """The reports a person filed, with what they wrote and where each stands."""
     reports = (
         Report.objects.filter(reporter=user)
@@ -418,7 +426,7 @@ def reports_filed_export(*, user):
     ]
 
 
-def notifications_export(*, user):
+def notifications_export(*, user: Any) -> list[dict[str, Any]]:
     """The emails that told the person about unread messages."""
     return [
         {

@@ -13,10 +13,11 @@ logger = logging.getLogger(__name__)
 
 # The check records its email in the outbox (intch/outbox.py), whose own task sends it.
 RETRYABLE = (OperationalError, InterfaceError, BrokerError, ConnectionError)
-RETRY_POLICY = {"autoretry_for": RETRYABLE, **RETRY_BACKOFF}
 
 
-@shared_task(name="messaging.notify_unread", acks_late=True, **RETRY_POLICY)
+@shared_task(
+    name="messaging.notify_unread", acks_late=True, autoretry_for=RETRYABLE, **RETRY_BACKOFF
+)
 def notify_unread_task(conversation_id: int, recipient_id: int, deferred: bool = False) -> str:
     """Email a person about unread messages in one conversation, if one is due."""
     if deferred:

@@ -8,16 +8,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import MemberRequest
 from accounts.middleware import presence_passive
 from accounts.services import block_create, presence_touch
-from intch.htmx import render_in_place
+from intch.htmx import HtmxHttpRequest, render_in_place
 from intch.inputs import query_flag, query_int, query_text
 from messaging import selectors, services
 from messaging.forms import IntroForm, MessageForm, ReportForm
@@ -33,7 +34,7 @@ def _error_status(error):
 
 @login_required
 @require_GET
-def inbox(request):
+def inbox(request: MemberRequest) -> HttpResponse:
     """Accepted conversations, latest activity first; search by name."""
     query = query_text(request.GET, "q")
     page = Paginator(selectors.inbox_for(user=request.user, query=query), INBOX_PAGE_SIZE).get_page(
@@ -47,7 +48,7 @@ def inbox(request):
 
 @login_required
 @require_GET
-def requests(request):
+def requests(request: MemberRequest) -> HttpResponse:
     """Requests waiting for an answer, and the ones you sent."""
     return render(
         request,
@@ -62,7 +63,7 @@ def requests(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def start(request, profile_id):
+def start(request: MemberRequest, profile_id: int) -> HttpResponse:
     """Write to someone from a match card or their profile."""
     profile = profile_get_visible(viewer=request.user, profile_id=profile_id)
     if profile.user_id == request.user.pk:
@@ -130,7 +131,7 @@ def _thread_context(request, conversation, *, form=None, before_id=None):
 
 @login_required
 @require_GET
-def thread(request, conversation_id):
+def thread(request: MemberRequest, conversation_id: int) -> HttpResponse:
     """One conversation: messages with day separators, older ones on demand, the composer."""
     conversation = selectors.conversation_get_for_participant(
         user=request.user, conversation_id=conversation_id
@@ -161,7 +162,7 @@ def thread(request, conversation_id):
 
 @login_required
 @require_POST
-def send(request, conversation_id):
+def send(request: MemberRequest, conversation_id: int) -> HttpResponse:
     """Post a message; htmx gets the new message, a plain form goes back to the thread."""
     try:
         conversation = selectors.conversation_get_for_participant(
@@ -212,7 +213,7 @@ def _composer_errors(request, context):
 
 @login_required
 @require_POST
-def mark_read(request, conversation_id):
+def mark_read(request: MemberRequest, conversation_id: int) -> HttpResponse:
     """The page has shown messages up to `message_id` (default: all)."""
     conversation = selectors.conversation_get_for_participant(
         user=request.user, conversation_id=conversation_id
@@ -230,7 +231,7 @@ def mark_read(request, conversation_id):
 @presence_passive
 @login_required
 @require_GET
-def poll(request, conversation_id):
+def poll(request: MemberRequest, conversation_id: int) -> HttpResponse:
     """The fallback when the live socket cannot connect: new messages since `after`."""
     conversation = selectors.conversation_get_for_participant(
         user=request.user, conversation_id=conversation_id
@@ -261,7 +262,7 @@ def poll(request, conversation_id):
 @presence_passive
 @login_required
 @require_GET
-def counts(request):
+def counts(request: MemberRequest) -> HttpResponse:
     """Unread messages and waiting requests, for the header badge when the socket is down."""
     found = selectors.unread_counts(user=request.user)
     return JsonResponse(
@@ -287,7 +288,7 @@ def _answer(request, conversation_id, action, done):
 
 @login_required
 @require_POST
-def accept(request, conversation_id):
+def accept(request: MemberRequest, conversation_id: int) -> HttpResponse:
     def done(conversation):
         messages.success(request, "Request accepted. Say hello!")
         return redirect(conversation)
@@ -297,7 +298,7 @@ def accept(request, conversation_id):
 
 @login_required
 @require_POST
-def decline(request, conversation_id):
+def decline(request: MemberRequest, conversation_id: int) -> HttpResponse:
     def done(conversation):
         messages.success(request, "Request declined. We let them know, without any detail.")
         return redirect("messaging:requests")
@@ -307,7 +308,7 @@ def decline(request, conversation_id):
 
 @login_required
 @require_POST
-def block(request, conversation_id):
+def block(request: MemberRequest, conversation_id: int) -> HttpResponse:
     conversation = selectors.conversation_get_for_participant(
         user=request.user, conversation_id=conversation_id
     )
@@ -359,7 +360,7 @@ def _report(request, *, reported, message, person, cancel_url):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def report_message(request, message_id):
+def report_message(request: MemberRequest, message_id: int) -> HttpResponse:
     message = selectors.message_get_reportable(user=request.user, message_id=message_id)
     return _report(
         request,
@@ -372,7 +373,7 @@ def report_message(request, message_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def report_person(request, profile_id):
+def report_person(request: MemberRequest, profile_id: int) -> HttpResponse:
     profile = profile_get_visible(viewer=request.user, profile_id=profile_id)
     if profile.user_id == request.user.pk:
         raise Http404("No such person.")
@@ -389,7 +390,7 @@ def report_person(request, profile_id):
 # token (RFC 8058 one-click unsubscribe). GET only shows the confirmation form.
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-def unsubscribe(request, token):
+def unsubscribe(request: HtmxHttpRequest, token: str) -> HttpResponse:
     user_id = services.unsubscribe_user_id(token=token)
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     if user is None:

@@ -4,6 +4,8 @@ A profile stores its goals as a bitmask (`Profile.goal_bits`): bit i is GOALS[i]
 The order is part of the stored data: append new goals, never reorder.
 """
 
+from collections.abc import Iterable
+
 GOAL_CHOICES = (
     ("find_mentor", "Find a mentor"),
     ("mentor_others", "Mentor others"),
@@ -49,7 +51,7 @@ GOAL_WEIGHTS = {
 GOAL_COUNT_WEIGHTS = (0.35, 0.4, 0.25)
 
 
-def goals_to_bits(codes):
+def goals_to_bits(codes: Iterable[str]) -> int:
     """Turn goal codes into the stored bitmask; unknown codes are ignored."""
     bits = 0
     for code in codes:
@@ -58,6 +60,6 @@ def goals_to_bits(codes):
     return bits
 
 
-def bits_to_goals(bits):
+def bits_to_goals(bits: int) -> list[str]:
     """Turn the stored bitmask back into goal codes, in GOALS order."""
     return [code for index, code in enumerate(GOALS) if bits & (1 << index)]

@@ -3,6 +3,7 @@
 import re
 import secrets
 import unicodedata
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -20,7 +21,7 @@ TAG_NAME_MAX_LENGTH = 50
 BIO_MAX_LENGTH = 2000
 
 
-def normalise_tag_name(name):
+def normalise_tag_name(name: object) -> str:
     """Fold case, hyphens, underscores and spaces: 'Machine-Learning' -> 'machine learning'.
 
     Control and invisible characters go too (intch.inputs.clean_line), so a typed name with a
@@ -41,7 +42,7 @@ class Category(models.Model):
         ordering = ("position", "name")
         verbose_name_plural = "categories"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -77,15 +78,15 @@ class Tag(TagBase):
         ordering = ("name",)
         indexes = [models.Index(fields=("kind", "status"))]
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.normalized_name = normalise_tag_name(self.name)
         super().save(*args, **kwargs)
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("profiles:tag_detail", kwargs={"slug": self.slug})
 
     @property
-    def is_approved(self):
+    def is_approved(self) -> bool:
         return self.status == self.Status.APPROVED
 
 
@@ -99,7 +100,7 @@ class TagAlias(models.Model):
         verbose_name_plural = "tag aliases"
         ordering = ("normalized_name",)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.normalized_name} → {self.tag.name}"
 
 
@@ -123,7 +124,7 @@ class TaggedValue(TaggedItemBase):
         unique_together = (("content_object", "tag"),)
 
 
-def avatar_upload_to(instance, filename):
+def avatar_upload_to(instance: "Profile", filename: str) -> str:
     # Pictures are served without a login check: a random name, so that the picture of
     # someone who hides their profile cannot be found by guessing its address.
     return f"avatars/{instance.user_id}/{secrets.token_urlsafe(16)}.webp"
@@ -163,33 +164,33 @@ class Profile(models.Model):
             models.Index(fields=("created_at",)),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("profiles:detail", kwargs={"profile_id": self.pk})
 
     @property
-    def name(self):
+    def name(self) -> str:
         """What intch calls the person: their display name, else their address's local part."""
         return self.display_name or self.user.email_name
 
     @property
-    def goals(self):
+    def goals(self) -> list[str]:
         return bits_to_goals(self.goal_bits)
 
     @property
-    def goal_labels(self):
+    def goal_labels(self) -> list[str]:
         return [GOAL_LABELS[code] for code in self.goals]
 
     @property
-    def initials(self):
+    def initials(self) -> str:
         words = [word for word in re.split(r"\s+", self.name) if word]
         letters = "".join(word[0] for word in words[:2]) or "?"
         return letters.upper()
 
     @property
-    def work_line(self):
+    def work_line(self) -> str:
         """“Role at Company”, or "" when the headline already says it (it often does)."""
         line = " at ".join(part for part in (self.current_role, self.company) if part)
         if not line:
@@ -200,7 +201,7 @@ class Profile(models.Model):
         return line
 
     @property
-    def location(self):
+    def location(self) -> str:
         return ", ".join(part for part in (self.city, self.country) if part)
 
 
@@ -228,5 +229,5 @@ class ProfileSearch(models.Model):
     other_text = models.TextField(blank=True)
     vector = SearchVectorField(null=True, blank=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"search document of {self.profile_id}"

@@ -15,14 +15,24 @@ WORD_MAX_LENGTH = 40
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
-def fold(text):
+def fold(text: str) -> str:
     """Lower case, no accents, words of letters and digits separated by single spaces."""
     decomposed = unicodedata.normalize("NFKD", text or "")
     plain = "".join(char for char in decomposed if not unicodedata.combining(char))
     return " ".join(_NOT_WORD.sub(" ", plain.casefold()).split())
 
 
-def document(*, name, headline, current_role, company, industry, city, country, tags):
+def document(
+    *,
+    name: str,
+    headline: str,
+    current_role: str,
+    company: str,
+    industry: str,
+    city: str,
+    country: str,
+    tags: list[str],
+) -> dict[str, str]:
     """The three weighted parts of a person's search document, folded.
 
     Each part with words starts with a space, so a word prefix is " word" anywhere in it (the
@@ -38,12 +48,12 @@ def document(*, name, headline, current_role, company, industry, city, country, 
     }
 
 
-def _part(text):
+def _part(text: str) -> str:
     folded = fold(text)
     return " " + folded if folded else ""
 
 
-def query_words(query):
+def query_words(query: str) -> list[str]:
     """The words a search looks for: folded, at least 2 characters (a single letter would
     match nearly everyone), at most 8, each cut to 40."""
     words = fold((query or "")[:QUERY_MAX_LENGTH]).split()

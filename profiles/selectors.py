@@ -1,5 +1,9 @@
 """Reads for people and the taxonomy. Views call these; they also check who may see what."""
 
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
@@ -15,6 +19,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Value,
     When,
@@ -37,13 +42,13 @@ from profiles.models import (
 SUGGESTION_LIMIT = 12
 
 
-def person_name(*, user):
+def person_name(*, user: Any) -> str:
     """What intch calls a person, with or without a profile (Profile.name says how)."""
-    profile = getattr(user, "profile", None)
-    return profile.name if profile is not None else user.email_name
+    profile: Profile | None = getattr(user, "profile", None)
+    return profile.name if profile is not None else str(user.email_name)
 
 
-def _tag_count(through):
+def _tag_count(through: type[TaggedInterest] | type[TaggedValue]) -> Subquery:
     return Subquery(
         through.objects.filter(content_object_id=OuterRef("pk"))
         .order_by()
@@ -53,7 +58,7 @@ def _tag_count(through):
     )
 
 
-def profile_with_tag_counts(*, user):
+def profile_with_tag_counts(*, user: Any) -> Profile | None:
     """The person's profile with `interest_count` and `value_count`, in one query (or None).
 
     Pages that only need to know whether someone is ready for matching use this instead of
@@ -66,7 +71,7 @@ def profile_with_tag_counts(*, user):
     )
 
 
-def profile_missing_minimum(*, profile):
+def profile_missing_minimum(*, profile: Profile) -> str:
     """What a profile still lacks for matching, as one friendly sentence, or ''."""
     missing = []
     interests = getattr(profile, "interest_count", None)
@@ -88,12 +93,12 @@ def profile_missing_minimum(*, profile):
     )
 
 
-def profile_is_ready(*, profile):
+def profile_is_ready(*, profile: Profile) -> bool:
     """True once a person has the minimum for matching and finished onboarding."""
     return profile.onboarded_at is not None and not profile_missing_minimum(profile=profile)
 
 
-def _visible_profiles(*, viewer):
+def _visible_profiles(*, viewer: Any) -> QuerySet[Profile]:
     blocked = blocks_between(first=viewer, second=OuterRef("user_id"))
     # People who never finished onboarding have no name yet (their email's would show).
     return (
@@ -103,7 +108,7 @@ def _visible_profiles(*, viewer):
     )
 
 
-def people_found(*, viewer, words):
+def people_found(*, viewer: Any, words: list[str]) -> QuerySet[ProfileSearch]:
     """The search documents of people `viewer` may see (listed, active, not blocked either
     way, not `viewer`) that have every one of `words` (folded, see profiles.search) as a
     word or a word's start, each with `relevance`: higher for a hit in the name than in the
@@ -130,7 +135,7 @@ def people_found(*, viewer, words):
             " & ".join(f"{word}:*" for word in words), search_type="raw", config="simple"
         )
         return documents.filter(vector=query).annotate(relevance=SearchRank(F("vector"), query))
-    relevance = Value(0.0)
+    relevance: Any = Value(0.0)
     for word in words:
         needle = " " + word
         documents = documents.filter(
@@ -146,7 +151,7 @@ def people_found(*, viewer, words):
     return documents.annotate(relevance=ExpressionWrapper(relevance, output_field=FloatField()))
 
 
-def profile_get_visible(*, viewer, profile_id):
+def profile_get_visible(*, viewer: Any, profile_id: int) -> Profile:
     """Another person's profile as `viewer` may see it, or 404 (hidden, blocked or absent)."""
     if (
         viewer.is_authenticated
@@ -160,7 +165,7 @@ def profile_get_visible(*, viewer, profile_id):
     return profile
 
 
-def profile_tags(*, profile, viewer_is_owner):
+def profile_tags(*, profile: Profile, viewer_is_owner: bool) -> dict[str, list[Tag]]:
     """A profile's interests and values; pending proposals only for their owner."""
     statuses = [Tag.Status.APPROVED]
     if viewer_is_owner:
@@ -174,7 +179,7 @@ def profile_tags(*, profile, viewer_is_owner):
 TAG_SEARCH_CANDIDATES = 200
 
 
-def tag_people_counts():
+def tag_people_counts() -> dict[int, int]:
     """{tag id: how many visible people (onboarded, active, discoverable) have it}: the
     popularity tag searches rank by and the browse page shows, cached (profiles.tag_counts)."""
     counts = caches.TAG_COUNTS.get()
@@ -193,10 +198,10 @@ def tag_people_counts():
         ]
         counts = dict(per_kind[0].union(per_kind[1], all=True))
         caches.TAG_COUNTS.set(counts)
-    return counts
+    return dict(counts)
 
 
-def _match_tier(tag, normalized):
+def _match_tier(tag: Any, normalized: str) -> int:
     """0 the exact name (or alias), 1 the name starts with it, 2 a word of the name does,
     3 an alias does, 4 it is somewhere in the name or an alias."""
     name = tag.normalized_name
@@ -211,7 +216,7 @@ def _match_tier(tag, normalized):
     return 4
 
 
-def tag_rank(tags, *, query, counts):
+def tag_rank(tags: list[Any], *, query: str, counts: dict[int, int]) -> list[Any]:
     """Tags best first for `query`: exact, then prefix matches, then the rest; within each,
     the more people have a tag the higher it comes, then the shorter name. The one ranking
     of every tag search (picker, matches filter, browse)."""
@@ -224,7 +229,14 @@ def tag_rank(tags, *, query, counts):
     )
 
 
-def _tag_candidates(*, kind, query, user, exclude_ids=(), slug=None):
+def _tag_candidates(
+    *,
+    kind: str | None,
+    query: str,
+    user: Any,
+    exclude_ids: Iterable[int] = (),
+    slug: str | None = None,
+) -> list[Any]:
     """The tags a search for `query` may show, exact and prefix matches first (one query)."""
     normalized = normalise_tag_name(query)
     if not normalized:
@@ -235,7 +247,7 @@ def _tag_candidates(*, kind, query, user, exclude_ids=(), slug=None):
     found = Q(normalized_name__contains=normalized) | Q(
         pk__in=TagAlias.objects.filter(normalized_name__contains=normalized).values("tag_id")
     )
-    exact = Q(normalized_name=normalized) | Exists(
+    exact: Any = Q(normalized_name=normalized) | Exists(
         TagAlias.objects.filter(tag_id=OuterRef("pk"), normalized_name=normalized)
     )
     if slug:
@@ -263,7 +275,14 @@ def _tag_candidates(*, kind, query, user, exclude_ids=(), slug=None):
     )
 
 
-def tag_suggestions(*, kind, query, user, exclude_ids=(), limit=SUGGESTION_LIMIT):
+def tag_suggestions(
+    *,
+    kind: str | None,
+    query: str,
+    user: Any,
+    exclude_ids: Iterable[int] = (),
+    limit: int = SUGGESTION_LIMIT,
+) -> list[Any]:
     """Approved tags (and `user`'s own pending ones) whose name or alias contains `query`,
     ranked by tag_rank, each with `people_count`. `kind` None: interests and values;
     `user` None: approved only."""
@@ -273,7 +292,9 @@ def tag_suggestions(*, kind, query, user, exclude_ids=(), limit=SUGGESTION_LIMIT
     return tag_rank(candidates, query=query, counts=tag_people_counts())[:limit]
 
 
-def tag_lookup(*, text, kind=None, limit=SUGGESTION_LIMIT):
+def tag_lookup(
+    *, text: str, kind: str | None = None, limit: int = SUGGESTION_LIMIT
+) -> tuple[Tag | None, list[Any]]:
     """The approved tag `text` names (by slug, name or alias) and, when there is none, the
     ones it may mean, ranked by tag_rank: (tag or None, suggestions).
 
@@ -288,7 +309,7 @@ def tag_lookup(*, text, kind=None, limit=SUGGESTION_LIMIT):
     return None, tag_rank(candidates, query=text, counts=tag_people_counts())[:limit]
 
 
-def tags_by_category(*, kind, counts=None):
+def tags_by_category(*, kind: str, counts: dict[int, int] | None = None) -> list[dict[str, Any]]:
     """Approved tags of one kind grouped by category, for browsing and the picker.
 
     With `counts` (tag_people_counts), each tag has `people_count` and each category's tags
@@ -308,17 +329,17 @@ def tags_by_category(*, kind, counts=None):
                 (tag.category.position, tag.category.name) if tag.category else (1 << 16, "")
             )
         )
-    groups = {}
+    groups: dict[Any, list[Tag]] = {}
     for tag in tags:
         groups.setdefault(tag.category, []).append(tag)
     return [{"category": category, "tags": items} for category, items in groups.items()]
 
 
-def tag_get_browsable(*, slug):
+def tag_get_browsable(*, slug: str) -> Tag:
     """An approved tag by slug, or 404. A slug no tag has any more (the tag was renamed, and
     reasons stored earlier still link to it) finds the tag its words name, through the old
     name the rename kept as an alias; the caller then redirects to the tag's own address."""
-    tag = (
+    tag: Tag | None = (
         Tag.objects.filter(slug=slug, status=Tag.Status.APPROVED).select_related("category").first()
     )
     if tag is None:
@@ -328,7 +349,7 @@ def tag_get_browsable(*, slug):
     return tag
 
 
-def people_with_tag(*, tag, viewer):
+def people_with_tag(*, tag: Tag, viewer: Any) -> QuerySet[Profile]:
     """Discoverable people (visible to viewer) who have `tag`, newest first."""
     relation = "interest_items" if tag.kind == Tag.Kind.INTEREST else "value_items"
     return (
@@ -342,11 +363,11 @@ def people_with_tag(*, tag, viewer):
 # --- The data export (intch.personal_data; registered in profiles/apps.py) ---------------------
 
 
-def _when(moment):
+def _when(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def profile_export(*, user):
+def profile_export(*, user: Any) -> dict[str, Any] | None:
     """The profile: every field the person filled in, their goals, interests and values."""
     profile = Profile.objects.filter(user=user).first()
     if profile is None:
@@ -375,12 +396,12 @@ def profile_export(*, user):
     }
 
 
-def blocks_made_by(*, user):
+def blocks_made_by(*, user: Any) -> QuerySet[Block]:
     """The people `user` blocked, with their profiles, for the settings page."""
     return Block.objects.filter(blocker=user).select_related("blocked__profile")
 
 
-def blocks_export(*, user):
+def blocks_export(*, user: Any) -> list[dict[str, Any]]:
     """The people this person blocked (who blocked them is the other people's business)."""
     return [
         {
@@ -393,7 +414,7 @@ def blocks_export(*, user):
     ]
 
 
-def tag_proposals_export(*, user):
+def tag_proposals_export(*, user: Any) -> list[dict[str, Any]]:
     """Interests and values this person proposed, with where each stands."""
     return [
         {

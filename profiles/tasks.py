@@ -13,6 +13,6 @@ RETRYABLE = (OperationalError, InterfaceError, BrokerError, ConnectionError)
 @shared_task(
     name="profiles.search_refresh", acks_late=True, autoretry_for=RETRYABLE, **RETRY_BACKOFF
 )
-def profile_search_refresh_task(profile_ids):
+def profile_search_refresh_task(profile_ids: list[int]) -> None:
     """Rewrite the search documents of these people from what their profiles hold now."""
     services.profile_search_refresh(profile_ids=profile_ids)

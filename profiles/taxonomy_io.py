@@ -32,6 +32,7 @@ import csv
 import io
 import json
 import re
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, Prefetch
@@ -53,7 +54,7 @@ SLUG_PATTERN = re.compile(r"^[-a-z0-9_]+$")
 FORMAT_VERSION = 1
 
 
-def parse_taxonomy_file(uploaded, filename):
+def parse_taxonomy_file(uploaded: Any, filename: str) -> dict[str, Any]:
     """Read an uploaded .json or .csv taxonomy file into the import format, or raise."""
     name = str(filename or "")
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
@@ -269,79 +270,90 @@ def _parse_csv(text):
     return {"categories": categories, "tags": tags, "labels": labels}
 
 
-def _checked(data):
+def _checked(data: dict[str, Any]) -> dict[str, Any]:
     """Normalise blanks to defaults and refuse what the database could not store."""
-    categories, slugs = [], set()
-    for number, row in enumerate(data["categories"], start=1):
-        name = clean_line(str(row.get("name") or ""))
-        label = f"Category {number}" + (f" (“{name}”)" if name else "")
-        if not name:
-            raise ValidationError(f"{label} has no name.")
-        if len(name) > CATEGORY_NAME_MAX_LENGTH:
-            raise ValidationError(f"{label} has a name longer than {CATEGORY_NAME_MAX_LENGTH}.")
-        slug = str(row.get("slug") or slugify(name))
-        if not SLUG_PATTERN.match(slug) or len(slug) > SLUG_MAX_LENGTH:
-            raise ValidationError(
-                f"{label} has an invalid slug “{slug[:90]}” (lowercase letters, digits and "
-                f"hyphens, at most {SLUG_MAX_LENGTH})."
-            )
-        description = clean_line(str(row.get("description") or ""))
-        if len(description) > DESCRIPTION_MAX_LENGTH:
-            raise ValidationError(
-                f"{label} has a description longer than {DESCRIPTION_MAX_LENGTH} characters."
-            )
-        category = {"name": name, "slug": slug, "description": description}
-        position = row.get("position")
-        if position is not None:
-            if not isinstance(position, int) or isinstance(position, bool) or position < 0:
-                raise ValidationError(f"{label} has a position that is not a whole number.")
-            category["position"] = position
-        categories.append(category)
-        slugs.add(slug)
-    tags = []
+    categories = [
+        _checked_category(row, number) for number, row in enumerate(data["categories"], start=1)
+    ]
     labels = data.get("labels")
-    for number, row in enumerate(data["tags"], start=1):
-        name = clean_line(str(row.get("name") or ""))
-        label = labels[number - 1] if labels else f"Tag {number}"
-        if name:
-            label += f" (“{name[:60]}”)"
-        if not normalise_tag_name(name):
-            raise ValidationError(f"{label} has no name.")
-        if len(name) > TAG_NAME_MAX_LENGTH:
-            raise ValidationError(f"{label} is longer than {TAG_NAME_MAX_LENGTH} characters.")
-        kind = row.get("kind") or Tag.Kind.INTEREST
-        if kind not in Tag.Kind.values:
-            raise ValidationError(
-                f"{label} has an unknown kind “{kind}” (use {' or '.join(Tag.Kind.values)})."
-            )
-        status = row.get("status") or Tag.Status.APPROVED
-        if status not in Tag.Status.values:
-            raise ValidationError(
-                f"{label} has an unknown status “{status}” (use {', '.join(Tag.Status.values)})."
-            )
-        category = row.get("category") or ""
-        description = clean_line(str(row.get("description") or ""))
-        if len(description) > DESCRIPTION_MAX_LENGTH:
-            raise ValidationError(
-                f"{label} has a description longer than {DESCRIPTION_MAX_LENGTH} characters."
-            )
-        aliases = []
-        for alias in row.get("aliases") or []:
-            normalized = normalise_tag_name(alias)
-            if len(normalized) > ALIAS_MAX_LENGTH:
-                raise ValidationError(
-                    f"{label} has an alias longer than {ALIAS_MAX_LENGTH} characters."
-                )
-            if normalized:
-                aliases.append(normalized)
-        tags.append(
-            {
-                "name": name,
-                "kind": kind,
-                "category": category,
-                "description": description,
-                "status": status,
-                "aliases": aliases,
-            }
-        )
+    tags = [
+        _checked_tag(row, labels[number - 1] if labels else f"Tag {number}")
+        for number, row in enumerate(data["tags"], start=1)
+    ]
     return {"categories": categories, "tags": tags}
+
+
+def _checked_description(row: dict[str, Any], label: str) -> str:
+    description = clean_line(str(row.get("description") or ""))
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        raise ValidationError(
+            f"{label} has a description longer than {DESCRIPTION_MAX_LENGTH} characters."
+        )
+    return description
+
+
+def _checked_category(row: dict[str, Any], number: int) -> dict[str, Any]:
+    name = clean_line(str(row.get("name") or ""))
+    label = f"Category {number}" + (f" (“{name}”)" if name else "")
+    if not name:
+        raise ValidationError(f"{label} has no name.")
+    if len(name) > CATEGORY_NAME_MAX_LENGTH:
+        raise ValidationError(f"{label} has a name longer than {CATEGORY_NAME_MAX_LENGTH}.")
+    slug = str(row.get("slug") or slugify(name))
+    if not SLUG_PATTERN.match(slug) or len(slug) > SLUG_MAX_LENGTH:
+        raise ValidationError(
+            f"{label} has an invalid slug “{slug[:90]}” (lowercase letters, digits and "
+            f"hyphens, at most {SLUG_MAX_LENGTH})."
+        )
+    category: dict[str, Any] = {
+        "name": name,
+        "slug": slug,
+        "description": _checked_description(row, label),
+    }
+    position = row.get("position")
+    if position is not None:
+        if not isinstance(position, int) or isinstance(position, bool) or position < 0:
+            raise ValidationError(f"{label} has a position that is not a whole number.")
+        category["position"] = position
+    return category
+
+
+def _checked_tag(row: dict[str, Any], label: str) -> dict[str, Any]:
+    name = clean_line(str(row.get("name") or ""))
+    if name:
+        label += f" (“{name[:60]}”)"
+    if not normalise_tag_name(name):
+        raise ValidationError(f"{label} has no name.")
+    if len(name) > TAG_NAME_MAX_LENGTH:
+        raise ValidationError(f"{label} is longer than {TAG_NAME_MAX_LENGTH} characters.")
+    kind = row.get("kind") or Tag.Kind.INTEREST
+    if kind not in Tag.Kind.values:
+        raise ValidationError(
+            f"{label} has an unknown kind “{kind}” (use {' or '.join(Tag.Kind.values)})."
+        )
+    status = row.get("status") or Tag.Status.APPROVED
+    if status not in Tag.Status.values:
+        raise ValidationError(
+            f"{label} has an unknown status “{status}” (use {', '.join(Tag.Status.values)})."
+        )
+    return {
+        "name": name,
+        "kind": kind,
+        "category": row.get("category") or "",
+        "description": _checked_description(row, label),
+        "status": status,
+        "aliases": _checked_aliases(row, label),
+    }
+
+
+def _checked_aliases(row: dict[str, Any], label: str) -> list[str]:
+    aliases = []
+    for alias in row.get("aliases") or []:
+        normalized = normalise_tag_name(alias)
+        if len(normalized) > ALIAS_MAX_LENGTH:
+            raise ValidationError(
+                f"{label} has an alias longer than {ALIAS_MAX_LENGTH} characters."
+            )
+        if normalized:
+            aliases.append(normalized)
+    return aliases

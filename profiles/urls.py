@@ -9,7 +9,6 @@ urlpatterns = [
     path("profile/edit/", views.edit, name="edit"),
     path("profile/edit/interests/", views.edit_tags, {"kind": "interest"}, name="edit_interests"),
     path("profile/edit/values/", views.edit_tags, {"kind": "value"}, name="edit_values"),
-    path("profile/avatar/remove/", views.avatar_remove, name="avatar_remove"),
     path("profile/onboarding/", views.onboarding, name="onboarding"),
     path("profile/onboarding/<slug:step>/", views.onboarding_step, name="onboarding_step"),
     path("people/<int:profile_id>/", views.detail, name="detail"),

@@ -1,6 +1,7 @@
 """Profile, onboarding, tag picking and browsing, settings, export and account deletion."""
 
 import json
+from typing import Any
 
 from allauth.account import views as allauth_views
 from allauth.account.models import get_emailconfirmation_model
@@ -22,6 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
+from accounts.http import MemberRequest
 from accounts.models import User
 from intch.inputs import query_choice, query_flag, query_int, query_text, query_texts
 from profiles import hooks, selectors, services
@@ -48,7 +50,7 @@ def _profile(request):
 
 @login_required
 @require_GET
-def me(request):
+def me(request: MemberRequest) -> HttpResponse:
     """The signed-in person's own profile, pending proposals included."""
     profile = _profile(request)
     return render(
@@ -65,7 +67,7 @@ def me(request):
 
 @login_required
 @require_GET
-def detail(request, profile_id):
+def detail(request: MemberRequest, profile_id: int) -> HttpResponse:
     """Another person's profile; hidden, blocked or absent people are a 404."""
     profile = selectors.profile_get_visible(viewer=request.user, profile_id=profile_id)
     if profile.user_id == request.user.pk:
@@ -84,7 +86,7 @@ def detail(request, profile_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit(request):
+def edit(request: MemberRequest) -> HttpResponse:
     profile = _profile(request)
     form = ProfileForm(request.POST or None, request.FILES or None, instance=profile)
     if request.method == "POST" and form.is_valid():
@@ -127,18 +129,9 @@ def _tag_picker(request, *, profile, kind, template, context, on_saved):
         query = query_text(request.POST, "q", max_length=TAG_TEXT_MAX_LENGTH)
         action = next((name for name in PICKER_ACTIONS if name in request.POST), None)
         try:
-            if action == "add":
-                name = query_text(request.POST, "add", max_length=TAG_TEXT_MAX_LENGTH)
-                tag = services.tag_resolve(name=name, kind=kind)
-                if tag is None or not (tag.is_approved or tag.proposed_by_id == request.user.pk):
-                    raise ValidationError(f"“{name[:60]}” is not in the list.")
-                if tag not in selected:
-                    selected.append(tag)
-                query = ""
-            elif action == "propose":
-                tag = services.tag_propose(name=query, kind=kind, user=request.user)
-                if tag not in selected:
-                    selected.append(tag)
+            if action in ("add", "propose"):
+                tag = _picked_tag(request, action=action, kind=kind, query=query)
+                selected += [] if tag in selected else [tag]
                 query = ""
             elif action == "remove":
                 removed = query_text(request.POST, "remove", max_length=TAG_TEXT_MAX_LENGTH)
@@ -179,6 +172,17 @@ def _tag_picker(request, *, profile, kind, template, context, on_saved):
     return render(request, template, {**context, "picker": picker}, status=400 if error else 200)
 
 
+def _picked_tag(request: MemberRequest, *, action: str, kind: str, query: str) -> Tag:
+    """The tag the person added from the list, or proposed (ValidationError: why not)."""
+    if action == "propose":
+        return services.tag_propose(name=query, kind=kind, user=request.user)
+    name = query_text(request.POST, "add", max_length=TAG_TEXT_MAX_LENGTH)
+    tag = services.tag_resolve(name=name, kind=kind)
+    if tag is None or not (tag.is_approved or tag.proposed_by_id == request.user.pk):
+        raise ValidationError(f"“{name[:60]}” is not in the list.")
+    return tag
+
+
 def _tags_from_names(names, *, kind, user):
     tags = []
     for name in names:
@@ -197,7 +201,7 @@ def _tags_from_names(names, *, kind, user):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit_tags(request, kind):
+def edit_tags(request: MemberRequest, kind: str) -> HttpResponse:
     profile = _profile(request)
     return _tag_picker(
         request,
@@ -222,7 +226,7 @@ def _saved(request, text):
 
 @login_required
 @require_GET
-def onboarding(request):
+def onboarding(request: MemberRequest) -> HttpResponse:
     """Send the person to the first step they have not finished."""
     profile = _profile(request)
     if not (profile.display_name and profile.headline):
@@ -254,7 +258,7 @@ def _next_step(step):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def onboarding_step(request, step):
+def onboarding_step(request: MemberRequest, step: str) -> HttpResponse:
     if step not in STEP_NAMES:
         return redirect("profiles:onboarding")
     profile = _profile(request)
@@ -271,7 +275,7 @@ def onboarding_step(request, step):
     if step == "photo":
         return _photo_step(request, profile=profile, context=context)
     if step == "basics":
-        form = BasicsForm(request.POST or None, instance=profile)
+        form: BasicsForm | GoalsForm = BasicsForm(request.POST or None, instance=profile)
         if request.method == "POST" and form.is_valid():
             try:
                 services.profile_update(profile=profile, data=form.cleaned_data)
@@ -331,12 +335,12 @@ POPULAR_TAGS = 12
 
 @login_required
 @require_GET
-def tag_index(request):
+def tag_index(request: MemberRequest) -> HttpResponse:
     """Browse interests or values: the most popular, every category (folded, with counts),
     and a search box that narrows them (a plain GET; htmx updates the results as you type)."""
     kind = query_choice(request.GET, "kind", Tag.Kind.values, default=Tag.Kind.INTEREST)
     query = query_text(request.GET, "q", max_length=TAG_QUERY_MAX_LENGTH)
-    context = {"kind": kind, "query": query}
+    context: dict[str, Any] = {"kind": kind, "query": query}
     if query:
         context["results"] = selectors.tag_suggestions(
             kind=kind, query=query, user=None, limit=TAG_BROWSE_RESULTS
@@ -356,7 +360,7 @@ def tag_index(request):
 
 @login_required
 @require_GET
-def tag_detail(request, slug):
+def tag_detail(request: MemberRequest, slug: str) -> HttpResponse:
     """“People into Climate tech”: discoverable people who have this tag."""
     tag = selectors.tag_get_browsable(slug=slug)
     if tag.slug != slug:
@@ -368,7 +372,7 @@ def tag_detail(request, slug):
 
 @login_required
 @require_GET
-def tag_suggest(request):
+def tag_suggest(request: MemberRequest) -> HttpResponse:
     """Type-ahead for tags: a small list of chips (used by filters and pickers)."""
     kind = query_choice(request.GET, "kind", Tag.Kind.values, default=Tag.Kind.INTEREST)
     suggestions = selectors.tag_suggestions(
@@ -382,7 +386,7 @@ def tag_suggest(request):
 
 @login_required
 @require_GET
-def settings_page(request):
+def settings_page(request: MemberRequest) -> HttpResponse:
     profile = _profile(request)
     blocks = selectors.blocks_made_by(user=request.user)
     return render(request, "profiles/settings.html", {"profile": profile, "blocks": blocks})
@@ -390,7 +394,7 @@ def settings_page(request):
 
 @login_required
 @require_POST
-def settings_notifications(request):
+def settings_notifications(request: MemberRequest) -> HttpResponse:
     profile = _profile(request)
     services.profile_update(
         profile=profile,
@@ -406,7 +410,7 @@ def settings_notifications(request):
 @never_cache  # Cache-Control: no-store, so no shared cache or browser keeps a copy
 @login_required
 @require_GET
-def export(request):
+def export(request: MemberRequest) -> HttpResponse:
     """Download everything intch holds about you as one JSON file."""
     data = {
         "exported_at": timezone.now().isoformat(),
@@ -422,7 +426,7 @@ def export(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_delete(request):
+def account_delete(request: MemberRequest) -> HttpResponse:
     form = AccountDeleteForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         user = request.user
@@ -440,7 +444,7 @@ def account_delete(request):
 
 @login_required
 @require_POST
-def block(request, profile_id):
+def block(request: MemberRequest, profile_id: int) -> HttpResponse:
     profile = selectors.profile_get_visible(viewer=request.user, profile_id=profile_id)
     try:
         account_services.block_create(blocker=request.user, blocked=profile.user)
@@ -455,20 +459,12 @@ def block(request, profile_id):
 
 @login_required
 @require_POST
-def unblock(request, user_id):
+def unblock(request: MemberRequest, user_id: int) -> HttpResponse:
     other = User.objects.filter(pk=user_id).first()
     if other is not None:
         account_services.block_delete(blocker=request.user, blocked=other)
     messages.success(request, "Unblocked.")
     return redirect(reverse("profiles:settings") + "#blocked")
-
-
-@login_required
-@require_POST
-def avatar_remove(request):
-    services.profile_avatar_remove(profile=_profile(request))
-    messages.success(request, "Your picture is removed.")
-    return redirect("profiles:edit")
 
 
 # --- Email confirmation ------------------------------------------------------------------

@@ -1,5 +1,8 @@
 """Reads for people search: who matches a query, best first."""
 
+from typing import Any
+
+from django.core.paginator import Page
 from django.db.models import Case, F, IntegerField, OuterRef, Subquery, When
 
 from intch.pagination import capped_page
@@ -14,7 +17,9 @@ PAGE_SIZE = 20
 MAX_RESULTS = 1000
 
 
-def people_search(*, viewer, query, number=1, size=PAGE_SIZE):
+def people_search(
+    *, viewer: Any, query: str, number: int = 1, size: int = PAGE_SIZE
+) -> Page[Any] | None:
     """People `viewer` may see whose name, headline, company, place, interests or values
     match every word of `query`, most relevant first, then best match (their score in
     viewer's suggestions), as a Page of profiles (counted up to MAX_RESULTS: its paginator's
@@ -54,7 +59,9 @@ def people_search(*, viewer, query, number=1, size=PAGE_SIZE):
     for document in page.object_list:
         person = people.get(document.pk)
         if person is not None:  # gone between the two queries
-            person.match_score, person.relevance = document.match_score, document.relevance
+            # What the page shows beside each person (the template reads them).
+            person.match_score = document.match_score  # type: ignore[attr-defined]
+            person.relevance = document.relevance  # type: ignore[attr-defined]
             ranked.append(person)
     page.object_list = ranked
     return page

@@ -3,9 +3,11 @@
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts.http import MemberRequest
 from profiles.search import QUERY_MAX_LENGTH
 from search import selectors
 from search.forms import PeopleSearchForm
@@ -13,7 +15,7 @@ from search.forms import PeopleSearchForm
 
 @login_required
 @require_GET
-def people(request):
+def people(request: MemberRequest) -> HttpResponse:
     """Find people by name, headline, company, place, interest or value."""
     form = PeopleSearchForm(request.GET)
     query = form.query

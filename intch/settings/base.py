@@ -6,9 +6,14 @@ Services mode: set DATABASE_URL and REDIS_URL.
 
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 import structlog
 from celery.schedules import crontab
+
+# Generic classes of Django (ContentFile[bytes], Page[Profile]) in annotations, as mypy reads
+# them with django-stubs, work at run time too.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -210,7 +215,7 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_SIGNUP_REDIRECT_URL = "profiles:onboarding"
 # allauth's default rate limits stay on; they live in the cache, so Redis shares
 # them between processes in services mode.
-ACCOUNT_RATE_LIMITS = {}
+ACCOUNT_RATE_LIMITS: dict[str, str] = {}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "intch"
 SOCIALACCOUNT_ONLY = False
@@ -327,7 +332,7 @@ _LOG_CHAIN = [
 ]
 structlog.configure(
     processors=[
-        *_LOG_CHAIN,
+        *_LOG_CHAIN,  # type: ignore[list-item]
         structlog.stdlib.PositionalArgumentsFormatter(),
         structlog.processors.StackInfoRenderer(),
         structlog.stdlib.ProcessorFormatter.wrap_for_formatter,

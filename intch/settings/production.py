@@ -14,7 +14,7 @@ if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("dj
     )
 
 # One JSON object per log line, for a log collector (LOG_FORMAT=plain for people).
-LOGGING["handlers"]["console"]["formatter"] = env.str("LOG_FORMAT", default="json")  # noqa: F405
+LOGGING["handlers"]["console"]["formatter"] = env.str("LOG_FORMAT", default="json")  # type: ignore[index]  # noqa: F405
 
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

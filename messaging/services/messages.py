@@ -137,7 +137,7 @@ def declined_error(conversation: Conversation) -> ValidationError:
     return ValidationError(
         f"{person_name(user=conversation.recipient)} is not taking new conversations right "
         "now. You can send a new request after "
-        f"{date_format(conversation.decline_cooldown_ends, 'j F Y')}.",
+        f"{date_format(conversation.decline_cooldown_ends or timezone.now(), 'j F Y')}.",
         code="declined",
     )
 

@@ -63,7 +63,7 @@ def notification_check_later(*, conversation_id: int, recipient_id: int, countdo
 
     try:
         tasks.notify_unread_task.apply_async(
-            args=[conversation_id, recipient_id], countdown=countdown
+            args=(conversation_id, recipient_id), countdown=countdown
         )
     except Exception:
         logger.warning(
@@ -95,7 +95,7 @@ def _check_again_later(*, conversation_id: int, recipient_id: int, countdown: fl
             recipient_id=recipient_id,
         ):
             tasks.notify_unread_task.apply_async(
-                args=[conversation_id, recipient_id],
+                args=(conversation_id, recipient_id),
                 kwargs={"deferred": True},
                 countdown=countdown,
             )

@@ -47,7 +47,7 @@ def test_an_empty_message_cannot_be_sent_and_errors_show_in_place_with_debug_on(
 ):
     # DEBUG loads django-htmx's error handler, which used to swap the whole page for a 400.
     settings.DEBUG = True
-    me, sam, conversation = talking
+    me, _sam, conversation = talking
     _logged_in(page, me.user, live_server)
     page.goto(conversation.get_absolute_url())
     assert page.locator('script[src*="django-htmx"]').count() == 1

@@ -55,7 +55,7 @@ def _title(response):
 def _po_entries(path):
     """msgid -> msgstr of a simple .po file (no plurals, no contexts)."""
     entries, key, current = {}, None, None
-    for line in path.read_text().splitlines() + [""]:
+    for line in [*path.read_text().splitlines(), ""]:
         if line.startswith("msgid "):
             key, current = "msgid", [line[6:]]
             msgid = None

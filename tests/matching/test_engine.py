@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from matching import engine as E  # noqa: E402
+from matching import engine as E
 
 NO_GOALS = E.EngineWeights(goal_bonus=0.0)
 
@@ -106,7 +106,7 @@ def test_rare_shared_interest_outranks_common_one():
     # Tag 0 is common (held by 30 people), tag 1 is rare (held by q and `rare` only).
     # q = {0, 1}; `rare` = {1, 5}; `common` = {0, 6}: same sizes, only rarity differs.
     filler = [[0, 10 + i] for i in range(28)]
-    people = [[0, 1], [1, 5], [0, 6]] + filler
+    people = [[0, 1], [1, 5], [0, 6], *filler]
     P = _build(people, 40)
     res = E.top_k(P, np.array([0]), 5)
     assert res.indices[0, 0] == 1
@@ -233,8 +233,9 @@ def test_exclusion_does_not_cost_a_slot():
     P = _build(people, 10)
     full = E.top_k(P, np.array([0]), 3)
     res = E.top_k(P, np.array([0]), 3, exclude=np.array([[0, int(full.indices[0, 0])]]))
-    assert res.indices[0].tolist() == full.indices[0].tolist()[1:] + [
-        E.top_k(P, np.array([0]), 4).indices[0, 3]
+    assert res.indices[0].tolist() == [
+        *full.indices[0].tolist()[1:],
+        E.top_k(P, np.array([0]), 4).indices[0, 3],
     ]
 
 

@@ -206,7 +206,7 @@ def test_re_ranking_with_the_engine_formula_is_bit_identical_to_the_engine():
     flat = ev.Variant("flat", "engine", SHIPPED.goal_bonus)
     for depth in (30, 10):
         pool = ev._pools(prepared, rows, depth, None, None)
-        idx, cos, goal, score, _, _ = ev.rerank_exact(
+        idx, cos, _goal, score, _, _ = ev.rerank_exact(
             pool,
             flat,
             10,
@@ -280,7 +280,7 @@ def test_command_prints_the_population_and_one_row_per_variant():
         ["lift:0.5", "cos * (1 + 0.5*goal)"],
     ]
     for row in cells:
-        precision, reciprocal, coverage, gini, max_share, seconds = row[2:]
+        precision, reciprocal, coverage, gini, max_share, _seconds = row[2:]
         assert 0.5 < float(precision) <= 1 and 0 < float(reciprocal) < 1
         assert 0.5 < float(coverage) <= 1 and 0 <= float(gini) < 1
         assert 0 < float(max_share.rstrip("%")) < 100

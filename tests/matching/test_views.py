@@ -70,7 +70,7 @@ def me(member_client):
 
 @pytest.fixture
 def sam(me, tags):
-    sam = complete_profile(
+    return complete_profile(
         display_name="Sam Rivera",
         headline="Climate founder",
         city="Lisbon",
@@ -79,7 +79,6 @@ def sam(me, tags):
         values=[tags["honesty"]],
         goals=["find_job"],
     )
-    return sam
 
 
 @pytest.fixture

@@ -180,7 +180,7 @@ def test_others_cannot_open_a_conversations_socket(people, sessions):
     async def scenario():
         for session in (sessions["stranger"], None):
             socket = _socket(f"/ws/messages/{conversation.pk}/", session)
-            connected, code = await socket.connect()
+            connected, _code = await socket.connect()
             assert not connected
         socket = _socket(f"/ws/messages/{conversation.pk}/", sessions["stranger"])
         assert (await socket.connect()) == (False, CLOSE_NOT_FOUND)
@@ -204,7 +204,7 @@ def test_a_blocked_conversation_refuses_the_socket(people, sessions):
 
 
 def test_sockets_from_other_sites_are_refused(people, sessions):
-    alice, _ = people
+    _alice, _ = people
 
     async def scenario():
         socket = _socket("/ws/messages/", sessions["alice"], origin=b"https://evil.example")
@@ -215,7 +215,7 @@ def test_sockets_from_other_sites_are_refused(people, sessions):
 
 
 def test_a_suspended_persons_sockets_close(people, sessions):
-    alice, bob = people
+    alice, _bob = people
 
     async def scenario():
         socket = _socket("/ws/messages/", sessions["alice"])

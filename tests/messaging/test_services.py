@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.services import account_suspend, block_create, block_delete, presence_touch
@@ -177,7 +178,7 @@ def test_block_stops_messages_both_ways_and_hides_the_conversation(alice, bob):
             )
     assert list(selectors.inbox_for(user=alice)) == []
     assert list(selectors.inbox_for(user=bob)) == []
-    with pytest.raises(Exception) as hidden:
+    with pytest.raises(Http404) as hidden:
         selectors.conversation_get_for_participant(user=alice, conversation_id=conversation.pk)
     assert hidden.type.__name__ == "Http404"
 

@@ -228,8 +228,10 @@ def test_merge_into_a_tag_of_the_other_kind_is_refused_even_if_forged(admin_clie
 
 
 def _people(count):
-    User = get_user_model()
-    users = User.objects.bulk_create([User(email=f"bulk{n}@example.com") for n in range(count)])
+    user_model = get_user_model()
+    users = user_model.objects.bulk_create(
+        [user_model(email=f"bulk{n}@example.com") for n in range(count)]
+    )
     return Profile.objects.bulk_create([Profile(user=user) for user in users])
 
 

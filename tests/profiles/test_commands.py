@@ -154,8 +154,7 @@ def _interests_by_number():
 @pytest.fixture
 def demo_300(settings):
     taxonomy_load_default()
-    output = _run("seed_demo", users=300, seed=1)
-    return output
+    return _run("seed_demo", users=300, seed=1)
 
 
 def test_seed_demo_makes_the_people_and_the_demo_login(demo_300, settings, client):

@@ -81,7 +81,7 @@ def test_export_holds_profile_tags_and_goals(db):
 
 
 def test_popular_prefix_matches_come_first_in_every_tag_search(member_client, climbing_and_climate):
-    climbing, climate = climbing_and_climate
+    _climbing, _climate = climbing_and_climate
     TagFactory(name="Anticlimax studies")
     expected = ["Climate tech", "Climbing", "Anticlimax studies"]
 

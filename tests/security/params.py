@@ -54,7 +54,6 @@ PARAMS = {
     "profiles:edit": Params(post={"avatar_upload-clear": "on"}),
     "profiles:edit_interests": Params(post={"propose": "1", "q": "Tide pools"}),
     "profiles:edit_values": Params(post={"propose": "1", "q": "Kindness"}),
-    "profiles:avatar_remove": POST_ONLY,
     "profiles:onboarding": GET_ONLY,
     "profiles:onboarding_step": Params(
         post={"propose": "1"},

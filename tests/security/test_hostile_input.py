@@ -332,8 +332,7 @@ def _stored_text_checks():
 def _encode(pairs):
     encoded = []
     for name, value in pairs:
-        for one in value if isinstance(value, list) else [value]:
-            encoded.append((name, one))
+        encoded.extend((name, one) for one in (value if isinstance(value, list) else [value]))
     return urlencode(encoded)
 
 

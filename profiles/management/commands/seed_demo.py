@@ -21,13 +21,13 @@ from datetime import timedelta
 import numpy as np
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
+from accounts.models import User
 from profiles import services
 from profiles.goals import GOAL_COUNT_WEIGHTS, GOAL_WEIGHTS, GOALS, goals_to_bits
 from profiles.models import Profile, Tag, TaggedInterest, TaggedValue
@@ -264,7 +264,7 @@ class Command(BaseCommand):
         existing = demo_people().count()
         if if_empty and existing:
             self.stdout.write(f"{existing:,} demo people already exist: nothing to do.")
-            if not get_user_model().objects.filter(email=DEMO_LOGIN_EMAIL).exists():
+            if not User.objects.filter(email=DEMO_LOGIN_EMAIL).exists():
                 demo_login_ensure(pools=self._tag_pools(), seed=seed, stdout=self.stdout)
         else:
             pools = self._tag_pools()
@@ -306,7 +306,7 @@ class Command(BaseCommand):
 
 def demo_people():
     """Users made by seed_demo (not the demo login itself)."""
-    return get_user_model().objects.filter(email__endswith="@" + DEMO_DOMAIN)
+    return User.objects.filter(email__endswith="@" + DEMO_DOMAIN)
 
 
 def _next_demo_number():
@@ -445,7 +445,6 @@ class Seeder:
         )
 
         users, profiles = [], []
-        User = get_user_model()
         for row in range(size):
             _locale, country, cities, _weight = PLACES[places[row]]
             faker = self.fakers[places[row]]
@@ -575,7 +574,6 @@ def _lower_first(text):
 
 def demo_login_ensure(*, pools, seed, stdout):
     """The fixed demo login: created once with a complete profile, kept afterwards."""
-    User = get_user_model()
     password = settings.INTCH_DEMO_PASSWORD
     user = User.objects.filter(email=DEMO_LOGIN_EMAIL).first()
     with transaction.atomic():

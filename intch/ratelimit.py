@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
+from django_redis import get_redis_connection
+from django_redis.cache import RedisCache
 
 KEY_PREFIX = "ratelimit"
 
@@ -87,7 +88,7 @@ def wait_text(seconds: float) -> str:
 
 
 def _hit_redis(cache: Any, key: str, *, limit: int, period: float, now: float) -> Decision:
-    client = cache._cache.get_client(key, write=True)
+    client = get_redis_connection("default")
     script = _scripts.get(id(client))
     if script is None:
         script = _scripts.setdefault(id(client), client.register_script(_SLIDING_WINDOW))

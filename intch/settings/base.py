@@ -126,7 +126,9 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "intch.cache.IntchRedisCache",
+            # django-redis keeps one client per connection pool: building a redis.Redis per
+            # cache operation (Django's own backend does) costs more than the round trip.
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "intch",
         }

@@ -1,4 +1,5 @@
-"""The Redis cache (services mode) reuses its client instead of building one per operation."""
+"""The Redis cache (services mode, django-redis) reuses its client instead of building one per
+operation."""
 
 import pytest
 from django.core.cache import cache
@@ -13,6 +14,6 @@ def test_the_redis_cache_works_and_keeps_one_client(settings):
     assert cache.add("intch:test:a", 2) is False
     cache.delete_many(["intch:test:a"])
     assert cache.get("intch:test:a") is None
-    client = cache._cache
+    client = cache.client
     assert client.get_client() is client.get_client()
     assert client.get_client(write=True) is client.get_client(write=True)

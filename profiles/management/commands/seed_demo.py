@@ -13,10 +13,12 @@ the way real communities do. Everything is drawn from --seed: the same seed on a
 database gives the same people. 100,000 people take about 100 s on PostgreSQL.
 """
 
+import json
 import math
 import random
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 from allauth.account.models import EmailAddress
@@ -45,205 +47,35 @@ DISCOVERABLE_SHARE = 0.93
 OPEN_TO_MEET_SHARE = 0.85
 BIO_SHARE = 0.85
 
-# (Faker locale, country, cities, weight)
-PLACES = (
-    (
-        "en_US",
-        "United States",
-        ("New York", "San Francisco", "Austin", "Seattle", "Boston", "Chicago", "Denver"),
-        16,
-    ),
-    (
-        "en_GB",
-        "United Kingdom",
-        ("London", "Manchester", "Edinburgh", "Bristol", "Leeds", "Cambridge"),
-        10,
-    ),
-    (
-        "nl_NL",
-        "Netherlands",
-        ("Amsterdam", "Rotterdam", "Utrecht", "Eindhoven", "The Hague", "Groningen"),
-        9,
-    ),
-    ("de_DE", "Germany", ("Berlin", "Munich", "Hamburg", "Cologne", "Frankfurt", "Leipzig"), 9),
-    ("fr_FR", "France", ("Paris", "Lyon", "Toulouse", "Nantes", "Bordeaux", "Lille"), 7),
-    ("es_ES", "Spain", ("Madrid", "Barcelona", "Valencia", "Seville", "Málaga"), 5),
-    ("it_IT", "Italy", ("Milan", "Rome", "Turin", "Bologna", "Florence"), 4),
-    ("sv_SE", "Sweden", ("Stockholm", "Gothenburg", "Malmö", "Uppsala"), 3),
-    ("da_DK", "Denmark", ("Copenhagen", "Aarhus", "Odense"), 2),
-    ("fi_FI", "Finland", ("Helsinki", "Espoo", "Tampere"), 2),
-    ("pl_PL", "Poland", ("Warsaw", "Kraków", "Wrocław", "Gdańsk"), 4),
-    ("pt_PT", "Portugal", ("Lisbon", "Porto", "Braga"), 3),
-    ("en_IE", "Ireland", ("Dublin", "Cork", "Galway"), 3),
-    ("en_CA", "Canada", ("Toronto", "Vancouver", "Montreal", "Ottawa"), 5),
-    ("en_IN", "India", ("Bengaluru", "Mumbai", "Delhi", "Hyderabad", "Pune", "Chennai"), 8),
-    ("pt_BR", "Brazil", ("São Paulo", "Rio de Janeiro", "Belo Horizonte", "Florianópolis"), 4),
-    ("en_AU", "Australia", ("Sydney", "Melbourne", "Brisbane", "Perth"), 4),
-)
+FREELANCE_SHARE = 0.1
 
+
+def _demo_data():
+    """The demo people's raw material (profiles/data/demo_people.json)."""
+    path = Path(__file__).resolve().parents[2] / "data" / "demo_people.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+_DATA = _demo_data()
+# (Faker locale, country, cities, weight)
+PLACES = tuple(
+    (place["locale"], place["country"], tuple(place["cities"]), place["weight"])
+    for place in _DATA["places"]
+)
 # Category slug of the shipped taxonomy -> (industry, job titles, how common)
 CAREERS = {
-    "technology": (
-        "Technology",
-        ("Solutions architect", "CTO", "Technical consultant", "Developer advocate"),
-        6,
-    ),
-    "software-engineering": (
-        "Software",
-        (
-            "Software engineer",
-            "Senior software engineer",
-            "Staff engineer",
-            "Engineering manager",
-            "Backend developer",
-            "Frontend developer",
-            "Site reliability engineer",
-        ),
-        14,
-    ),
-    "data-ai": (
-        "Artificial intelligence",
-        (
-            "Data scientist",
-            "Machine learning engineer",
-            "Data engineer",
-            "Analytics lead",
-            "AI researcher",
-        ),
-        10,
-    ),
-    "product": (
-        "Software",
-        ("Product manager", "Senior product manager", "Head of product", "Product owner"),
-        8,
-    ),
-    "design": (
-        "Design",
-        ("Product designer", "UX researcher", "Design lead", "Brand designer", "Service designer"),
-        6,
-    ),
-    "business-strategy": (
-        "Consulting",
-        ("Strategy consultant", "Business analyst", "Operations manager", "Chief of staff"),
-        5,
-    ),
-    "entrepreneurship": (
-        "Startups",
-        ("Founder", "Co-founder", "Founder & CEO", "Startup advisor"),
-        6,
-    ),
-    "marketing-sales": (
-        "Marketing",
-        (
-            "Growth marketer",
-            "Account executive",
-            "Head of marketing",
-            "Content strategist",
-            "Sales lead",
-        ),
-        6,
-    ),
-    "finance-investing": (
-        "Finance",
-        (
-            "Investment analyst",
-            "Venture capital associate",
-            "CFO",
-            "Financial controller",
-            "Angel investor",
-        ),
-        5,
-    ),
-    "people-leadership": (
-        "Human resources",
-        ("People partner", "Talent acquisition lead", "Leadership coach", "Head of people"),
-        4,
-    ),
-    "hardware-manufacturing": (
-        "Manufacturing",
-        (
-            "Hardware engineer",
-            "Mechanical engineer",
-            "Embedded systems engineer",
-            "Supply chain manager",
-        ),
-        3,
-    ),
-    "health-life-sciences": (
-        "Healthcare",
-        ("Biotech researcher", "Clinical data manager", "Physician", "Health product lead"),
-        4,
-    ),
-    "science-research": (
-        "Research",
-        ("Research scientist", "PhD candidate", "Postdoctoral researcher", "Lab manager"),
-        3,
-    ),
-    "climate-sustainability": (
-        "Climate tech",
-        ("Sustainability consultant", "Energy analyst", "Climate researcher", "ESG manager"),
-        4,
-    ),
-    "education-learning": (
-        "Education",
-        ("Teacher", "Learning designer", "Edtech founder", "University lecturer"),
-        3,
-    ),
-    "media-writing": ("Media", ("Journalist", "Editor", "Technical writer", "Podcast producer"), 3),
-    "arts-culture": (
-        "Creative industries",
-        ("Art director", "Curator", "Illustrator", "Creative producer"),
-        2,
-    ),
-    "law-governance": (
-        "Legal",
-        ("Lawyer", "Privacy counsel", "Compliance officer", "Policy advisor"),
-        3,
-    ),
-    "social-impact-policy": (
-        "Non-profit",
-        ("Program manager", "Policy analyst", "Community organiser", "Impact investor"),
-        3,
-    ),
+    slug: (career["industry"], tuple(career["titles"]), career["weight"])
+    for slug, career in _DATA["careers"].items()
 }
-GENERIC_TITLES = ("Consultant", "Project manager", "Analyst", "Team lead", "Entrepreneur")
+GENERIC_TITLES = tuple(_DATA["generic_titles"])
 # Tag names that stay capitalised mid-sentence in a bio.
-PROPER_NOUNS = {"Python", "Java", "Kotlin", "Kubernetes", "Django", "React", "Rust", "Go", "Linux"}
-COMPANY_SUFFIXES = ("Labs", "Studio", "AI", "Works", "Collective", "Health", "Energy", "Systems")
-
+PROPER_NOUNS = set(_DATA["proper_nouns"])
+COMPANY_SUFFIXES = tuple(_DATA["company_suffixes"])
 # Goal -> a sentence for the bio (how common each goal is: profiles.goals.GOAL_WEIGHTS).
-GOAL_SENTENCES = {
-    "find_mentor": "Looking for a mentor who has been a few steps down this road.",
-    "mentor_others": "Happy to mentor people earlier in their career.",
-    "find_cofounder": "Searching for a co-founder to build something new with.",
-    "hire": "We are hiring, so say hi if this sounds like you.",
-    "find_job": "Open to my next role.",
-    "invest": "I invest in early-stage teams.",
-    "raise_funding": "Currently raising our first round.",
-    "find_clients": "Always keen to meet teams who could use a hand.",
-    "find_partners": "Looking for partners to work with.",
-    "meet_peers": "Always up for coffee with people in the same boat.",
-    "learn": "Here to learn from people who know more than I do.",
-}
-BIO_OPENINGS = (
-    "{title} at {company}, based in {city}.",
-    "{title} with {years} years in {industry}.",
-    "I work as a {title_lower} in {city}.",
-    "{years} years in {industry}, currently {title_lower} at {company}.",
-)
-FREELANCE_BIO_OPENINGS = (
-    "Freelance {title_lower} based in {city}.",
-    "{title} with {years} years in {industry}, working for myself these days.",
-    "Independent {title_lower}; {years} years in {industry} so far.",
-)
-FREELANCE_SHARE = 0.1
-BIO_MIDDLES = (
-    "Most days I think about {first} and {second}.",
-    "Lately I have been digging into {first}.",
-    "Outside work you will find me busy with {third}.",
-    "Curious about {first}, {second} and {third}.",
-    "I care a lot about {value}.",
-)
+GOAL_SENTENCES = _DATA["goal_sentences"]
+BIO_OPENINGS = tuple(_DATA["bio_openings"])
+FREELANCE_BIO_OPENINGS = tuple(_DATA["freelance_bio_openings"])
+BIO_MIDDLES = tuple(_DATA["bio_middles"])
 
 
 class Command(BaseCommand):
@@ -409,97 +241,10 @@ class Seeder:
         """Create `size` people in one transaction; return how many rows of each kind."""
         if size <= 0:
             return {"people": 0, "interests": 0, "values": 0}
-        rng = self.rng
-        places = rng.choice(len(PLACES), size=size, p=self.place_weights)
-        careers = rng.choice(len(self.careers), size=size, p=self.career_weights)
-        pastimes = np.where(
-            rng.random(size) < 0.6, rng.integers(0, max(len(self.pools.categories), 1), size), -2
-        )
-        interest_counts = np.clip(
-            np.rint(rng.lognormal(math.log(11), 0.45, size)), *INTEREST_RANGE
-        ).astype(int)
-        interest_counts = np.minimum(interest_counts, len(self.interest_ids))
-        value_counts = np.clip(rng.poisson(1.8, size) + 1, *VALUE_RANGE).astype(int)
-        value_counts = np.minimum(value_counts, len(self.value_ids))
-        goal_counts = rng.choice(3, size=size, p=GOAL_COUNT_WEIGHTS) + 1
-        days_ago = rng.uniform(0, 365, size)
-        onboarding_minutes = rng.uniform(2, 45, size)
-        discoverable = rng.random(size) < DISCOVERABLE_SHARE
-        open_to_meet = rng.random(size) < OPEN_TO_MEET_SHARE
-        with_bio = rng.random(size) < BIO_SHARE
-        years = rng.integers(2, 25, size)
-
-        career_category = self.career_category[careers]
-        home = (self.tag_category[None, :] == career_category[:, None]) | (
-            self.tag_category[None, :] == pastimes[:, None]
-        )
-        interest_log_weights = (
-            self.interest_log_weights[None, :] + math.log(HOME_CATEGORY_BOOST) * home
-        )
-        chosen_interests = _sample_without_replacement(rng, interest_log_weights, interest_counts)
-        chosen_values = _sample_without_replacement(
-            rng, np.broadcast_to(self.value_log_weights, (size, len(self.value_ids))), value_counts
-        )
-        chosen_goals = _sample_without_replacement(
-            rng, np.broadcast_to(self.goal_log_weights, (size, len(GOALS))), goal_counts
-        )
-
-        users, profiles = [], []
-        for row in range(size):
-            _locale, country, cities, _weight = PLACES[places[row]]
-            faker = self.fakers[places[row]]
-            first_name, last_name = faker.first_name(), faker.last_name()
-            created_at = self.now - timedelta(days=float(days_ago[row]))
-            email = f"demo-{self.number}@{DEMO_DOMAIN}"
-            users.append(
-                User(
-                    email=email,
-                    password=self.password,
-                    first_name=first_name[:150],
-                    last_name=last_name[:150],
-                    date_joined=created_at,
-                )
-            )
-            self.number += 1
-            career = self.careers[careers[row]]
-            industry, titles, _ = CAREERS.get(career, ("", GENERIC_TITLES, 1))
-            title = self.text_random.choice(titles)
-            company = self._company(faker, last_name, founder=career == "entrepreneurship")
-            city = self.text_random.choice(cities)
-            goals = [GOALS[index] for index in chosen_goals[row]]
-            interest_names = [self.interest_names[i] for i in chosen_interests[row]]
-            value_names = [self.value_names[i] for i in chosen_values[row]]
-            bio = ""
-            if with_bio[row]:
-                bio = self._bio(
-                    title=title,
-                    company=company,
-                    city=city,
-                    industry=industry or "my field",
-                    years=int(years[row]),
-                    interests=interest_names,
-                    values=value_names,
-                    goals=goals,
-                )
-            profiles.append(
-                Profile(
-                    display_name=f"{first_name} {last_name}"[:80],
-                    headline=(
-                        f"{title} at {company}" if company else f"Freelance {_lower_title(title)}"
-                    )[:120],
-                    bio=bio,
-                    city=city,
-                    country=country,
-                    current_role=title,
-                    company=company[:100],
-                    industry=industry,
-                    goal_bits=goals_to_bits(goals),
-                    open_to_meet=bool(open_to_meet[row]),
-                    discoverable=bool(discoverable[row]),
-                    onboarded_at=created_at + timedelta(minutes=float(onboarding_minutes[row])),
-                    created_at=created_at,
-                )
-            )
+        draws = self._draws(size)
+        people = [self._person(draws, row) for row in range(size)]
+        users = [user for user, _ in people]
+        profiles = [profile for _, profile in people]
         with transaction.atomic():
             User.objects.bulk_create(users, batch_size=1000)
             EmailAddress.objects.bulk_create(
@@ -512,20 +257,115 @@ class Seeder:
             for user, profile in zip(users, profiles, strict=True):
                 profile.user_id = user.pk
             Profile.objects.bulk_create(profiles, batch_size=1000)
-            interests = [
-                TaggedInterest(content_object_id=profile.pk, tag_id=int(self.interest_ids[i]))
-                for profile, picks in zip(profiles, chosen_interests, strict=True)
-                for i in picks
-            ]
-            values = [
-                TaggedValue(content_object_id=profile.pk, tag_id=int(self.value_ids[i]))
-                for profile, picks in zip(profiles, chosen_values, strict=True)
-                for i in picks
-            ]
-            TaggedInterest.objects.bulk_create(interests, batch_size=5000)
-            TaggedValue.objects.bulk_create(values, batch_size=5000)
+            interests, values = self._store_tags(profiles, draws)
             services.profile_search_refresh(profile_ids=[profile.pk for profile in profiles])
-        return {"people": size, "interests": len(interests), "values": len(values)}
+        return {"people": size, "interests": interests, "values": values}
+
+    def _draws(self, size):
+        """Every random choice of a batch, drawn at once (numpy), row by row."""
+        rng = self.rng
+        draws = {
+            "places": rng.choice(len(PLACES), size=size, p=self.place_weights),
+            "careers": rng.choice(len(self.careers), size=size, p=self.career_weights),
+        }
+        pastimes = np.where(
+            rng.random(size) < 0.6, rng.integers(0, max(len(self.pools.categories), 1), size), -2
+        )
+        interest_counts = np.clip(
+            np.rint(rng.lognormal(math.log(11), 0.45, size)), *INTEREST_RANGE
+        ).astype(int)
+        interest_counts = np.minimum(interest_counts, len(self.interest_ids))
+        value_counts = np.clip(rng.poisson(1.8, size) + 1, *VALUE_RANGE).astype(int)
+        value_counts = np.minimum(value_counts, len(self.value_ids))
+        goal_counts = rng.choice(3, size=size, p=GOAL_COUNT_WEIGHTS) + 1
+        draws["days_ago"] = rng.uniform(0, 365, size)
+        draws["onboarding_minutes"] = rng.uniform(2, 45, size)
+        draws["discoverable"] = rng.random(size) < DISCOVERABLE_SHARE
+        draws["open_to_meet"] = rng.random(size) < OPEN_TO_MEET_SHARE
+        draws["with_bio"] = rng.random(size) < BIO_SHARE
+        draws["years"] = rng.integers(2, 25, size)
+        career_category = self.career_category[draws["careers"]]
+        home = (self.tag_category[None, :] == career_category[:, None]) | (
+            self.tag_category[None, :] == pastimes[:, None]
+        )
+        interest_log_weights = (
+            self.interest_log_weights[None, :] + math.log(HOME_CATEGORY_BOOST) * home
+        )
+        draws["interests"] = _sample_without_replacement(rng, interest_log_weights, interest_counts)
+        draws["values"] = _sample_without_replacement(
+            rng, np.broadcast_to(self.value_log_weights, (size, len(self.value_ids))), value_counts
+        )
+        draws["goals"] = _sample_without_replacement(
+            rng, np.broadcast_to(self.goal_log_weights, (size, len(GOALS))), goal_counts
+        )
+        return draws
+
+    def _person(self, draws, row):
+        """(User, Profile) of one demo person, unsaved."""
+        _locale, country, cities, _weight = PLACES[draws["places"][row]]
+        faker = self.fakers[draws["places"][row]]
+        first_name, last_name = faker.first_name(), faker.last_name()
+        created_at = self.now - timedelta(days=float(draws["days_ago"][row]))
+        user = User(
+            email=f"demo-{self.number}@{DEMO_DOMAIN}",
+            password=self.password,
+            first_name=first_name[:150],
+            last_name=last_name[:150],
+            date_joined=created_at,
+        )
+        self.number += 1
+        career = self.careers[draws["careers"][row]]
+        industry, titles, _ = CAREERS.get(career, ("", GENERIC_TITLES, 1))
+        title = self.text_random.choice(titles)
+        company = self._company(faker, last_name, founder=career == "entrepreneurship")
+        city = self.text_random.choice(cities)
+        goals = [GOALS[index] for index in draws["goals"][row]]
+        bio = ""
+        if draws["with_bio"][row]:
+            bio = self._bio(
+                title=title,
+                company=company,
+                city=city,
+                industry=industry or "my field",
+                years=int(draws["years"][row]),
+                interests=[self.interest_names[i] for i in draws["interests"][row]],
+                values=[self.value_names[i] for i in draws["values"][row]],
+                goals=goals,
+            )
+        profile = Profile(
+            display_name=f"{first_name} {last_name}"[:80],
+            headline=(f"{title} at {company}" if company else f"Freelance {_lower_title(title)}")[
+                :120
+            ],
+            bio=bio,
+            city=city,
+            country=country,
+            current_role=title,
+            company=company[:100],
+            industry=industry,
+            goal_bits=goals_to_bits(goals),
+            open_to_meet=bool(draws["open_to_meet"][row]),
+            discoverable=bool(draws["discoverable"][row]),
+            onboarded_at=created_at + timedelta(minutes=float(draws["onboarding_minutes"][row])),
+            created_at=created_at,
+        )
+        return user, profile
+
+    def _store_tags(self, profiles, draws):
+        """Tag the saved profiles as drawn; (interests, values) written."""
+        interests = [
+            TaggedInterest(content_object_id=profile.pk, tag_id=int(self.interest_ids[i]))
+            for profile, picks in zip(profiles, draws["interests"], strict=True)
+            for i in picks
+        ]
+        values = [
+            TaggedValue(content_object_id=profile.pk, tag_id=int(self.value_ids[i]))
+            for profile, picks in zip(profiles, draws["values"], strict=True)
+            for i in picks
+        ]
+        TaggedInterest.objects.bulk_create(interests, batch_size=5000)
+        TaggedValue.objects.bulk_create(values, batch_size=5000)
+        return len(interests), len(values)
 
     def _company(self, faker, last_name, *, founder):
         """A company name, or "" for a freelancer."""

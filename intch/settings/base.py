@@ -49,11 +49,13 @@ INSTALLED_APPS = [
     "csp",
     "channels",
     "django_structlog",
+    # intch's own apps in their layer order, lowest first (docs/architecture.md): each imports
+    # only the ones above it in this list, and their event handlers run in this order.
     "intch",
     "accounts",
     "profiles",
-    "matching",
     "messaging",
+    "matching",
     "search",
     "home",
 ]

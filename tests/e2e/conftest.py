@@ -25,22 +25,20 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):
-    """Playwright's sync API keeps an event loop running in the test's thread while a browser
-    is open, so Django would refuse the (synchronous, safe) ORM calls these tests make to set
-    up and check data. Allowed for the browser tests only: every other test, the WebSocket
-    consumer's included, runs with Django's async-safety check on."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-# One browser per test module: closing it stops Playwright's event loop, so the tests that
-# run next (in any order) have no loop in their thread and keep the async-safety check.
 @pytest.fixture(scope="module")
 def browser():
+    """One browser per test module.
+
+    Playwright's sync API keeps an event loop running in this thread while it is open, so
+    Django would refuse the (synchronous, safe) ORM calls these tests make to set up and check
+    data. Django's async-safety check is lifted for exactly that long; closing the browser
+    stops the loop, so every other test, the WebSocket consumer's included, runs with the
+    check on.
+    """
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,

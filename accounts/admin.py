@@ -5,6 +5,7 @@ tick "Active" on a person's page, so the apps react the same way (matches, conve
 search).
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -39,6 +40,14 @@ class UserEditForm(UserChangeForm):
 def _staff(request: HttpRequest) -> User | None:
     """The staff member acting (the admin is only for logged-in staff)."""
     return request.user if isinstance(request.user, User) else None
+
+
+def _each(request: HttpRequest, users: QuerySet[User], service: Callable[..., User]) -> int:
+    """Run `service(user=..., moderator=...)` for each of `users`; how many there were."""
+    chosen = list(users)
+    for user in chosen:
+        service(user=user, moderator=_staff(request))
+    return len(chosen)
 
 
 @admin.register(User)
@@ -84,24 +93,20 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description="Suspend the selected accounts", permissions=["change"])
     def suspend(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        users = list(queryset.filter(is_active=True))
-        for user in users:
-            services.account_suspend(user=user, moderator=_staff(request))
+        count = _each(request, queryset.filter(is_active=True), services.account_suspend)
         self.message_user(
             request,
-            f"Suspended {len(users)} account(s). They cannot log in and no longer appear in "
+            f"Suspended {count} account(s). They cannot log in and no longer appear in "
             "matches, search or conversations.",
             messages.WARNING,
         )
 
     @admin.action(description="Reactivate the selected accounts", permissions=["change"])
     def reactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        users = list(queryset.filter(is_active=False))
-        for user in users:
-            services.account_reactivate(user=user, moderator=_staff(request))
+        count = _each(request, queryset.filter(is_active=False), services.account_reactivate)
         self.message_user(
             request,
-            f"Reactivated {len(users)} account(s). They can log in again and are back in "
+            f"Reactivated {count} account(s). They can log in again and are back in "
             "matches, search and conversations.",
             messages.SUCCESS,
         )

@@ -106,6 +106,21 @@ def _check_again_later(*, conversation_id: int, recipient_id: int, countdown: fl
 # --- The check ------------------------------------------------------------------------------
 
 
+def _parties(conversation_id: int, recipient_id: int) -> tuple[Conversation, User, User, bool]:
+    """(conversation, recipient, sender, whether it is a request waiting for the recipient)."""
+    conversation = Conversation.objects.select_related(
+        "initiator__profile", "recipient__profile"
+    ).get(pk=conversation_id)
+    recipient = conversation.recipient
+    if conversation.initiator_id == recipient_id:
+        recipient = conversation.initiator
+    is_request = (
+        conversation.status == Conversation.Status.PENDING
+        and conversation.recipient_id == recipient_id
+    )
+    return conversation, recipient, conversation.other_user(recipient), is_request
+
+
 def _refusal(conversation: Conversation, *, recipient: User, sender: User, is_request: bool) -> str:
     """Why this person gets no email about this conversation at all, or ""."""
     if (
@@ -159,17 +174,7 @@ def notification_send_if_due(*, conversation_id: int, recipient_id: int) -> str:
         )
         if participant is None:
             return "gone"
-        conversation = Conversation.objects.select_related(
-            "initiator__profile", "recipient__profile"
-        ).get(pk=conversation_id)
-        recipient = conversation.recipient
-        if conversation.initiator_id == recipient_id:
-            recipient = conversation.initiator
-        sender = conversation.other_user(recipient)
-        is_request = (
-            conversation.status == Conversation.Status.PENDING
-            and conversation.recipient_id == recipient_id
-        )
+        conversation, recipient, sender, is_request = _parties(conversation_id, recipient_id)
         refusal = _refusal(conversation, recipient=recipient, sender=sender, is_request=is_request)
         if refusal:
             return refusal

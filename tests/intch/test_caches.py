@@ -22,6 +22,7 @@ from messaging import caches as messaging_caches
 from messaging import services as messaging
 from profiles import services as profiles
 from profiles.models import Tag
+from tests.admin_forms import profile_form, tag_form
 from tests.factories import TagFactory, complete_profile, conversation_between
 from tests.security.conftest import png_upload
 
@@ -60,42 +61,6 @@ def world(db, committed):
     return World(alice, sam, pat, bo, stan, shared, conversation)
 
 
-def _admin_profile_data(profile, **changes):
-    data = {
-        "user": profile.user_id,
-        "display_name": profile.display_name,
-        "headline": profile.headline,
-        "bio": "",
-        "current_role": "",
-        "company": "",
-        "industry": "",
-        "city": profile.city,
-        "country": profile.country,
-        "linkedin_url": "",
-        "website_url": "",
-        "open_to_meet": "on",
-        "discoverable": "on",
-        "email_notifications": "on",
-        "onboarded_at_0": "2026-01-01",
-        "onboarded_at_1": "10:00:00",
-    }
-    return {**data, **changes}
-
-
-def _admin_tag_data(tag, **changes):
-    data = {
-        "name": tag.name,
-        "slug": tag.slug,
-        "kind": tag.kind,
-        "status": tag.status,
-        "category": tag.category_id,
-        "description": "",
-        "aliases-TOTAL_FORMS": "0",
-        "aliases-INITIAL_FORMS": "0",
-    }
-    return {**data, **changes}
-
-
 def _post(client, url, data):
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -116,7 +81,7 @@ WRITE_PATHS = {
         lambda w, admin: _post(
             admin,
             reverse("admin:profiles_profile_change", args=[w.alice.pk]),
-            _admin_profile_data(w.alice, display_name="Alice By Staff"),
+            profile_form(w.alice, display_name="Alice By Staff"),
         ),
         {PAGES: {"alice", "sam"}},
         {"stan", "pat"},
@@ -254,7 +219,7 @@ WRITE_PATHS = {
         lambda w, admin: _post(
             admin,
             reverse("admin:profiles_tag_change", args=[w.shared[0].pk]),
-            _admin_tag_data(w.shared[0], name="Renamed topic", slug="renamed-topic"),
+            tag_form(w.shared[0], name="Renamed topic", slug="renamed-topic"),
         ),
         {PAGES: {"alice", "sam", "bo"}},
         set(),

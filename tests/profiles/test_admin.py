@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from profiles.models import Category, Profile, Tag, TagAlias, TaggedInterest, TaggedValue
 from search.selectors import people_search
+from tests.admin_forms import profile_form, tag_form
 from tests.factories import CategoryFactory, ProfileFactory, TagFactory, complete_profile
 
 pytestmark = pytest.mark.django_db
@@ -573,17 +574,7 @@ def test_renaming_or_deleting_a_tag_updates_who_people_search_finds(
     person = complete_profile(interests=[tag, *TagFactory.create_batch(2)])
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
-            reverse("admin:profiles_tag_change", args=[tag.pk]),
-            {
-                "name": "Go language",
-                "slug": "golang",
-                "kind": "interest",
-                "status": "approved",
-                "category": tag.category_id,
-                "description": "",
-                "aliases-TOTAL_FORMS": "0",
-                "aliases-INITIAL_FORMS": "0",
-            },
+            reverse("admin:profiles_tag_change", args=[tag.pk]), tag_form(tag, name="Go language")
         )
     assert response.status_code == 302
     assert _found(person, "go language") and not _found(person, "golang")
@@ -595,24 +586,7 @@ def test_renaming_or_deleting_a_tag_updates_who_people_search_finds(
 
 def test_editing_a_person_in_the_admin_updates_their_search_document(admin_client):
     person = complete_profile(display_name="Old Name")
-    data = {
-        "user": person.user_id,
-        "display_name": "Renamed Person",
-        "headline": person.headline,
-        "bio": "",
-        "current_role": "",
-        "company": "",
-        "industry": "",
-        "city": person.city,
-        "country": person.country,
-        "linkedin_url": "",
-        "website_url": "",
-        "open_to_meet": "on",
-        "discoverable": "on",
-        "email_notifications": "on",
-        "onboarded_at_0": "2026-01-01",
-        "onboarded_at_1": "10:00:00",
-    }
+    data = profile_form(person, display_name="Renamed Person")
     response = admin_client.post(reverse("admin:profiles_profile_change", args=[person.pk]), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert _found(person, "renamed person") and not _found(person, "old name")
@@ -637,16 +611,7 @@ def test_renaming_a_tag_leaves_no_chip_linking_to_a_missing_page(admin_client, c
     with committed():
         response = admin_client.post(
             reverse("admin:profiles_tag_change", args=[tag.pk]),
-            {
-                "name": "Go language",
-                "slug": "go-language",
-                "kind": "interest",
-                "status": "approved",
-                "category": tag.category_id,
-                "description": "",
-                "aliases-TOTAL_FORMS": "0",
-                "aliases-INITIAL_FORMS": "0",
-            },
+            tag_form(tag, name="Go language", slug="go-language"),
         )
 
     assert response.status_code == 302

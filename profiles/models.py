@@ -211,9 +211,9 @@ class ProfileSearch(models.Model):
 
     The folded text serves the SQLite fallback (LIKE on word prefixes); on PostgreSQL
     `vector` holds the same text as a weighted tsvector (name A, work B, the rest C) with a
-    GIN index that migration 0002 creates there only, and only the name is kept as text
+    GIN index that migration 0001 creates there only, and only the name is kept as text
     (to order equals by): a broad search reads every row it finds, so rows stay narrow.
-    Whether the account is active is not copied (an admin may reactivate it anywhere):
+    Whether the account is active is not copied (a suspension or reactivation shows at once):
     searches read it from the user.
     """
 

@@ -20,7 +20,11 @@ def _assert_one_voice(page):
     assert not ALLAUTH_WORDS.search(text), ALLAUTH_WORDS.search(text).group(0)
 
 
-def test_sign_up_confirm_on_one_click_log_out_log_in_and_wrong_password(page, screenshot):
+def test_sign_up_confirm_on_one_click_log_out_log_in_and_wrong_password(
+    page, screenshot, tasks_inline
+):
+    """The emails leave in this process (the outbox's task runs in-process), so the test reads
+    them; tests/intch/test_outbox.py sends through a real worker."""
     email = f"newcomer-{page.viewport_name}@mail.test"
     page.goto("/")
     screenshot("landing")

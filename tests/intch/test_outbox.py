@@ -129,3 +129,22 @@ def test_an_unread_messages_email_leaves_after_the_lock_is_released(committed, s
         assert OutboxEmail.objects.get().status == "pending"
 
     assert [email.to for email in mail.outbox] == [[bob.email]]
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_sends_a_committed_email_once(celery_worker_process):
+    """Services mode: the row is committed, its task goes through Redis to the worker process,
+    which claims it and marks it sent (the worker's own mail backend holds the email)."""
+    import time
+
+    email = outbox.email_enqueue(message=_message("Through the worker"), kind="test")
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        email.refresh_from_db()
+        if email.status == OutboxEmail.Status.SENT:
+            break
+        time.sleep(0.2)
+    assert (email.status, email.attempts, email.body) == ("sent", 1, "")
+    assert outbox_send_task.delay(email.pk).get(timeout=30) == "skipped"  # never twice
